@@ -1,0 +1,330 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * rcar-virt: the device tree the machine hands to the guest
+ *
+ * Called from rcar_virt_init() in hw/arm/rcar-virt.c once the devices
+ * exist.  libfdt adds each node at the head of its parent, so loops that
+ * must leave nodes in ascending order walk their objects downwards.
+ *
+ * Copyright (c) 2026 The qemu-rcar authors
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "hw/arm/rcar-virt.h"
+#include "hw/arm/bsa.h"
+#include "hw/arm/fdt.h"
+#include "system/device_tree.h"
+#include "target/arm/cpu.h"
+#include <libfdt.h>
+
+#define RCAR_VIRT_FDT_IRQ_LEVEL GIC_FDT_IRQ_FLAGS_LEVEL_HI
+
+void rcar_virt_fdt_create(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    int size;
+    void *fdt = create_device_tree(&size);
+
+    if (!fdt) {
+        error_report("rcar-virt: cannot create the device tree");
+        exit(1);
+    }
+    ms->fdt = fdt;
+
+    qemu_fdt_setprop_string(fdt, "/", "compatible", "qemu,rcar-virt");
+    qemu_fdt_setprop_string(fdt, "/", "model", "QEMU R-Car virtual platform");
+    qemu_fdt_setprop_cell(fdt, "/", "#address-cells", 2);
+    qemu_fdt_setprop_cell(fdt, "/", "#size-cells", 2);
+    /* All devices here are cache-coherent (they are QEMU's) */
+    qemu_fdt_setprop(fdt, "/", "dma-coherent", NULL, 0);
+    qemu_fdt_add_subnode(fdt, "/chosen");
+    qemu_fdt_add_subnode(fdt, "/aliases");
+
+    rms->clock_phandle = qemu_fdt_alloc_phandle(fdt);
+    qemu_fdt_add_subnode(fdt, "/apb-pclk");
+    qemu_fdt_setprop_string(fdt, "/apb-pclk", "compatible", "fixed-clock");
+    qemu_fdt_setprop_cell(fdt, "/apb-pclk", "#clock-cells", 0);
+    qemu_fdt_setprop_cell(fdt, "/apb-pclk", "clock-frequency", 24000000);
+    qemu_fdt_setprop_string(fdt, "/apb-pclk", "clock-output-names",
+                            "clk24mhz");
+    qemu_fdt_setprop_cell(fdt, "/apb-pclk", "phandle", rms->clock_phandle);
+}
+
+/*
+ * CPU nodes in MPIDR order with a cpu-map of the real clusters, and
+ * capacity-dmips-mhz where the SoC's own device tree has it, so the
+ * guest's scheduler sees big and LITTLE as on the board.
+ */
+void rcar_virt_fdt_add_cpus(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    void *fdt = ms->fdt;
+    int ncpus = ms->smp.cpus;
+    int addr_cells = 1;
+
+    for (int i = 0; i < ncpus; i++) {
+        if (arm_cpu_mp_affinity(ARM_CPU(qemu_get_cpu(i))) & ARM_AFF3_MASK) {
+            addr_cells = 2;
+        }
+    }
+
+    qemu_fdt_add_subnode(fdt, "/cpus");
+    qemu_fdt_setprop_cell(fdt, "/cpus", "#address-cells", addr_cells);
+    qemu_fdt_setprop_cell(fdt, "/cpus", "#size-cells", 0);
+
+    rms->cpu_phandles = g_new0(uint32_t, ms->smp.cpus);
+
+    for (int i = ncpus - 1; i >= 0; i--) {
+        ARMCPU *cpu = ARM_CPU(qemu_get_cpu(i));
+        uint64_t mpidr = arm_cpu_mp_affinity(cpu);
+        const RcarVirtCpuSlot *slot = &rms->slots[i];
+        g_autofree char *node = g_strdup_printf("/cpus/cpu@%" PRIx64, mpidr);
+
+        qemu_fdt_add_subnode(fdt, node);
+        qemu_fdt_setprop_string(fdt, node, "device_type", "cpu");
+        qemu_fdt_setprop_string(fdt, node, "compatible", cpu->dtb_compatible);
+        if (ncpus > 1) {
+            qemu_fdt_setprop_string(fdt, node, "enable-method", "psci");
+        }
+        if (addr_cells == 2) {
+            qemu_fdt_setprop_u64(fdt, node, "reg", mpidr);
+        } else {
+            qemu_fdt_setprop_cell(fdt, node, "reg", mpidr);
+        }
+        if (slot->info && slot->info->capacity_dmips_mhz) {
+            qemu_fdt_setprop_cell(fdt, node, "capacity-dmips-mhz",
+                                  slot->info->capacity_dmips_mhz);
+        }
+        if (ms->possible_cpus->cpus[i].props.has_node_id) {
+            qemu_fdt_setprop_cell(fdt, node, "numa-node-id",
+                                  ms->possible_cpus->cpus[i].props.node_id);
+        }
+        rms->cpu_phandles[i] = qemu_fdt_alloc_phandle(fdt);
+        qemu_fdt_setprop_cell(fdt, node, "phandle", rms->cpu_phandles[i]);
+    }
+
+    qemu_fdt_add_subnode(fdt, "/cpus/cpu-map");
+    for (int i = ncpus - 1; i >= 0; i--) {
+        g_autofree char *path = g_strdup_printf(
+            "/cpus/cpu-map/socket0/cluster%u/core%u",
+            rms->slots[i].cluster, rms->slots[i].core);
+
+        qemu_fdt_add_path(fdt, path);
+        qemu_fdt_setprop_cell(fdt, path, "cpu", rms->cpu_phandles[i]);
+    }
+}
+
+void rcar_virt_fdt_add_gic(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    const MemMapEntry *map = rms->memmap;
+    void *fdt = ms->fdt;
+    g_autofree char *node = g_strdup_printf("/intc@%" PRIx64,
+                                            map[RCAR_VIRT_GIC_DIST].base);
+
+    rms->gic_phandle = qemu_fdt_alloc_phandle(fdt);
+    qemu_fdt_setprop_cell(fdt, "/", "interrupt-parent", rms->gic_phandle);
+
+    qemu_fdt_add_subnode(fdt, node);
+    qemu_fdt_setprop_cell(fdt, node, "#interrupt-cells", 3);
+    qemu_fdt_setprop(fdt, node, "interrupt-controller", NULL, 0);
+    qemu_fdt_setprop_cell(fdt, node, "#address-cells", 2);
+    qemu_fdt_setprop_cell(fdt, node, "#size-cells", 2);
+    qemu_fdt_setprop(fdt, node, "ranges", NULL, 0);
+
+    if (rms->gic_version == 2) {
+        /* The GIC-400 of R-Car Gen3 */
+        const char compat[] = "arm,gic-400\0arm,cortex-a15-gic";
+
+        qemu_fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
+        if (rms->virtualization) {
+            qemu_fdt_setprop_sized_cells(fdt, node, "reg",
+                2, map[RCAR_VIRT_GIC_DIST].base,
+                2, map[RCAR_VIRT_GIC_DIST].size,
+                2, map[RCAR_VIRT_GIC_CPU].base,
+                2, map[RCAR_VIRT_GIC_CPU].size,
+                2, map[RCAR_VIRT_GIC_HYP].base,
+                2, map[RCAR_VIRT_GIC_HYP].size,
+                2, map[RCAR_VIRT_GIC_VCPU].base,
+                2, map[RCAR_VIRT_GIC_VCPU].size);
+        } else {
+            qemu_fdt_setprop_sized_cells(fdt, node, "reg",
+                2, map[RCAR_VIRT_GIC_DIST].base,
+                2, map[RCAR_VIRT_GIC_DIST].size,
+                2, map[RCAR_VIRT_GIC_CPU].base,
+                2, map[RCAR_VIRT_GIC_CPU].size);
+        }
+    } else {
+        qemu_fdt_setprop_string(fdt, node, "compatible", "arm,gic-v3");
+        qemu_fdt_setprop_cell(fdt, node, "#redistributor-regions", 1);
+        qemu_fdt_setprop_sized_cells(fdt, node, "reg",
+            2, map[RCAR_VIRT_GIC_DIST].base,
+            2, map[RCAR_VIRT_GIC_DIST].size,
+            2, map[RCAR_VIRT_GIC_REDIST].base,
+            2, map[RCAR_VIRT_GIC_REDIST].size);
+    }
+    if (rms->virtualization) {
+        qemu_fdt_setprop_cells(fdt, node, "interrupts",
+                               GIC_FDT_IRQ_TYPE_PPI,
+                               INTID_TO_PPI(ARCH_GIC_MAINT_IRQ),
+                               RCAR_VIRT_FDT_IRQ_LEVEL);
+    }
+    qemu_fdt_setprop_cell(fdt, node, "phandle", rms->gic_phandle);
+}
+
+/* GICv2 PPI specifiers carry a mask of the CPUs they go to */
+static uint32_t rcar_virt_ppi_flags(RcarVirtMachineState *rms)
+{
+    uint32_t flags = RCAR_VIRT_FDT_IRQ_LEVEL;
+
+    if (rms->gic_version == 2) {
+        flags = deposit32(flags, GIC_FDT_IRQ_PPI_CPU_START,
+                          GIC_FDT_IRQ_PPI_CPU_WIDTH,
+                          (1 << MACHINE(rms)->smp.cpus) - 1);
+    }
+    return flags;
+}
+
+void rcar_virt_fdt_add_timer(RcarVirtMachineState *rms)
+{
+    void *fdt = MACHINE(rms)->fdt;
+    const char compat[] = "arm,armv8-timer";
+    uint32_t flags = rcar_virt_ppi_flags(rms);
+
+    qemu_fdt_add_subnode(fdt, "/timer");
+    qemu_fdt_setprop(fdt, "/timer", "compatible", compat, sizeof(compat));
+    qemu_fdt_setprop(fdt, "/timer", "always-on", NULL, 0);
+    qemu_fdt_setprop_cells(fdt, "/timer", "interrupts",
+        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_S_EL1_IRQ), flags,
+        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_NS_EL1_IRQ), flags,
+        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_VIRT_IRQ), flags,
+        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_NS_EL2_IRQ), flags);
+}
+
+/*
+ * One PMU node per core type.  With one type the PMU uses a PPI as on
+ * virt; with two (H3, M3-W) each CPU has its own SPI and each node names
+ * its CPUs in interrupt-affinity, as in the SoC's own device tree.
+ */
+void rcar_virt_fdt_add_pmu(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    void *fdt = ms->fdt;
+    int ncpus = ms->smp.cpus;
+    g_autoptr(GHashTable) done = g_hash_table_new(g_str_hash, g_str_equal);
+
+    if (!arm_feature(&ARM_CPU(first_cpu)->env, ARM_FEATURE_PMU)) {
+        return;
+    }
+
+    if (!rms->pmu_per_cpu_spi) {
+        const char compat[] = "arm,armv8-pmuv3";
+
+        qemu_fdt_add_subnode(fdt, "/pmu");
+        qemu_fdt_setprop(fdt, "/pmu", "compatible", compat, sizeof(compat));
+        qemu_fdt_setprop_cells(fdt, "/pmu", "interrupts",
+                               GIC_FDT_IRQ_TYPE_PPI,
+                               INTID_TO_PPI(VIRTUAL_PMU_IRQ),
+                               rcar_virt_ppi_flags(rms));
+        return;
+    }
+
+    for (int i = ncpus - 1; i >= 0; i--) {
+        const char *model = rms->slots[i].info->cpu_model;
+        g_autofree char *node = NULL;
+        g_autofree char *compat = NULL;
+        g_autofree uint32_t *irqs = NULL;
+        g_autofree uint32_t *affinity = NULL;
+        int n = 0;
+
+        if (g_hash_table_contains(done, model)) {
+            continue;
+        }
+        g_hash_table_add(done, (gpointer)model);
+
+        irqs = g_new(uint32_t, 3 * ncpus);
+        affinity = g_new(uint32_t, ncpus);
+        for (int j = 0; j < ncpus; j++) {
+            if (strcmp(rms->slots[j].info->cpu_model, model)) {
+                continue;
+            }
+            irqs[3 * n] = cpu_to_be32(GIC_FDT_IRQ_TYPE_SPI);
+            irqs[3 * n + 1] = cpu_to_be32(RCAR_VIRT_SPI_PMU + j);
+            irqs[3 * n + 2] = cpu_to_be32(RCAR_VIRT_FDT_IRQ_LEVEL);
+            affinity[n] = cpu_to_be32(rms->cpu_phandles[j]);
+            n++;
+        }
+        node = g_strdup_printf("/pmu-%s", model);
+        compat = g_strdup_printf("arm,%s-pmu", model);
+        qemu_fdt_add_subnode(fdt, node);
+        qemu_fdt_setprop_string(fdt, node, "compatible", compat);
+        qemu_fdt_setprop(fdt, node, "interrupts", irqs,
+                         3 * n * sizeof(uint32_t));
+        qemu_fdt_setprop(fdt, node, "interrupt-affinity", affinity,
+                         n * sizeof(uint32_t));
+    }
+}
+
+void rcar_virt_fdt_add_uart(RcarVirtMachineState *rms)
+{
+    void *fdt = MACHINE(rms)->fdt;
+    const MemMapEntry *e = &rms->memmap[RCAR_VIRT_UART];
+    g_autofree char *node = g_strdup_printf("/pl011@%" PRIx64, e->base);
+    const char compat[] = "arm,pl011\0arm,primecell";
+    const char clock_names[] = "uartclk\0apb_pclk";
+
+    qemu_fdt_add_subnode(fdt, node);
+    qemu_fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
+    qemu_fdt_setprop_sized_cells(fdt, node, "reg", 2, e->base, 2, e->size);
+    qemu_fdt_setprop_cells(fdt, node, "interrupts", GIC_FDT_IRQ_TYPE_SPI,
+                           RCAR_VIRT_SPI_UART, RCAR_VIRT_FDT_IRQ_LEVEL);
+    qemu_fdt_setprop_cells(fdt, node, "clocks", rms->clock_phandle,
+                           rms->clock_phandle);
+    qemu_fdt_setprop(fdt, node, "clock-names", clock_names,
+                     sizeof(clock_names));
+    qemu_fdt_setprop_string(fdt, "/chosen", "stdout-path", node);
+    qemu_fdt_setprop_string(fdt, "/aliases", "serial0", node);
+}
+
+void rcar_virt_fdt_add_rtc(RcarVirtMachineState *rms)
+{
+    void *fdt = MACHINE(rms)->fdt;
+    const MemMapEntry *e = &rms->memmap[RCAR_VIRT_RTC];
+    g_autofree char *node = g_strdup_printf("/pl031@%" PRIx64, e->base);
+    const char compat[] = "arm,pl031\0arm,primecell";
+
+    qemu_fdt_add_subnode(fdt, node);
+    qemu_fdt_setprop(fdt, node, "compatible", compat, sizeof(compat));
+    qemu_fdt_setprop_sized_cells(fdt, node, "reg", 2, e->base, 2, e->size);
+    qemu_fdt_setprop_cells(fdt, node, "interrupts", GIC_FDT_IRQ_TYPE_SPI,
+                           RCAR_VIRT_SPI_RTC, RCAR_VIRT_FDT_IRQ_LEVEL);
+    qemu_fdt_setprop_cell(fdt, node, "clocks", rms->clock_phandle);
+    qemu_fdt_setprop_string(fdt, node, "clock-names", "apb_pclk");
+}
+
+/*
+ * Added from the highest address down, so the finished tree lists them
+ * lowest address first: Linux probes them in tree order, and the machine
+ * fills the lowest free transport first (see rcar_virt_create_virtio_mmio).
+ */
+void rcar_virt_fdt_add_virtio_mmio(RcarVirtMachineState *rms)
+{
+    void *fdt = MACHINE(rms)->fdt;
+    hwaddr base = rms->memmap[RCAR_VIRT_MMIO].base;
+
+    for (int i = RCAR_VIRT_NUM_MMIO_TRANSPORTS - 1; i >= 0; i--) {
+        hwaddr addr = base + i * RCAR_VIRT_MMIO_TRANSPORT_SIZE;
+        g_autofree char *node = g_strdup_printf("/virtio_mmio@%" PRIx64,
+                                                addr);
+
+        qemu_fdt_add_subnode(fdt, node);
+        qemu_fdt_setprop_string(fdt, node, "compatible", "virtio,mmio");
+        qemu_fdt_setprop_sized_cells(fdt, node, "reg",
+                                     2, addr, 2, RCAR_VIRT_MMIO_TRANSPORT_SIZE);
+        qemu_fdt_setprop_cells(fdt, node, "interrupts", GIC_FDT_IRQ_TYPE_SPI,
+                               RCAR_VIRT_SPI_MMIO + i,
+                               GIC_FDT_IRQ_FLAGS_EDGE_LO_HI);
+        qemu_fdt_setprop(fdt, node, "dma-coherent", NULL, 0);
+    }
+}

@@ -1,0 +1,835 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * rcar-virt: a virtio-mmio machine with Renesas R-Car CPU topologies
+ *
+ * A small virtual platform for guests on (or of) R-Car Gen3/Gen4 SoCs:
+ * GIC, arch timer, PL011, PL031, 32 virtio-mmio transports and, for the
+ * soc= presets, the SoC's real CPU clusters and identities.  The device
+ * tree lives in rcar-virt-dt.c; shared types in include/hw/arm/rcar-virt.h.
+ *
+ * Copyright (c) 2026 The qemu-rcar authors
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/datadir.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "qapi/qapi-visit-machine.h"
+#include "qobject/qlist.h"
+#include "chardev/char.h"
+#include "exec/address-spaces.h"
+#include "hw/arm/rcar-virt.h"
+#include "hw/arm/bsa.h"
+#include "hw/char/pl011.h"
+#include "hw/intc/arm_gic.h"
+#include "hw/intc/arm_gicv3_common.h"
+#include "hw/loader.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "hw/sysbus.h"
+#include "net/net.h"
+#include "system/device_tree.h"
+#include "system/hvf.h"
+#include "system/kvm.h"
+#include "system/system.h"
+#include "target/arm/cpu-qom.h"
+#include "target/arm/cpu.h"
+#include "kvm_arm.h"
+#include <libfdt.h>
+
+/*
+ * Guest physical address map.  It follows virt's low map so that firmware
+ * and tools built for virt find the same GIC, UART and RAM addresses.
+ */
+static const MemMapEntry rcar_virt_memmap[RCAR_VIRT_REGION_COUNT] = {
+    [RCAR_VIRT_BOOTROM] =     { 0x00000000, 0x04000000 },
+    [RCAR_VIRT_GIC_DIST] =    { 0x08000000, 0x00010000 },
+    [RCAR_VIRT_GIC_CPU] =     { 0x08010000, 0x00010000 },
+    [RCAR_VIRT_GIC_HYP] =     { 0x08030000, 0x00010000 },
+    [RCAR_VIRT_GIC_VCPU] =    { 0x08040000, 0x00010000 },
+    [RCAR_VIRT_GIC_REDIST] =  { 0x080a0000, 0x00f60000 },
+    [RCAR_VIRT_UART] =        { 0x09000000, 0x00001000 },
+    [RCAR_VIRT_RTC] =         { 0x09010000, 0x00001000 },
+    [RCAR_VIRT_MMIO] =        { 0x0a000000, RCAR_VIRT_NUM_MMIO_TRANSPORTS *
+                                            RCAR_VIRT_MMIO_TRANSPORT_SIZE },
+    [RCAR_VIRT_PCIE_MMIO] =   { 0x10000000, 0x2eff0000 },
+    [RCAR_VIRT_PCIE_PIO] =    { 0x3eff0000, 0x00010000 },
+    [RCAR_VIRT_PCIE_ECAM] =   { 0x3f000000, 0x01000000 },
+    /* RAM runs from here to the top of a 40-bit IPA space */
+    [RCAR_VIRT_MEM] =         { 0x40000000, (1ULL << 40) - 0x40000000 },
+};
+
+/*
+ * SoC presets.  Topologies, MPIDRs, capacities and GIC kinds come from the
+ * upstream Linux device trees (arch/arm64/boot/dts/renesas/r8a77*.dtsi,
+ * r8a779g0.dtsi, r8a779f0.dtsi).  Only H3's core revisions are confirmed by
+ * a public boot log; the others keep QEMU's model MIDR (see the docs).
+ */
+static const RcarVirtSocInfo rcar_virt_socs[] = {
+    {
+        .soc = RCAR_VIRT_SOC_H3, .name = "R-Car H3", .gic_version = 2,
+        .core_aff_shift = 0, .cluster_aff_shift = 8,
+        .clusters = {
+            { "cortex-a57", 4, 0x411fd073, 1024 },
+            { "cortex-a53", 4, 0x410fd034, 535 },
+        },
+    }, {
+        .soc = RCAR_VIRT_SOC_M3W, .name = "R-Car M3-W", .gic_version = 2,
+        .core_aff_shift = 0, .cluster_aff_shift = 8,
+        .clusters = {
+            { "cortex-a57", 2, 0, 1024 },
+            { "cortex-a53", 4, 0, 535 },
+        },
+    }, {
+        .soc = RCAR_VIRT_SOC_M3N, .name = "R-Car M3-N", .gic_version = 2,
+        .core_aff_shift = 0, .cluster_aff_shift = 8,
+        .clusters = { { "cortex-a57", 2, 0, 0 } },
+    }, {
+        .soc = RCAR_VIRT_SOC_E3, .name = "R-Car E3", .gic_version = 2,
+        .core_aff_shift = 0, .cluster_aff_shift = 8,
+        .clusters = { { "cortex-a53", 2, 0, 0 } },
+    }, {
+        .soc = RCAR_VIRT_SOC_V3H, .name = "R-Car V3H", .gic_version = 2,
+        .core_aff_shift = 0, .cluster_aff_shift = 8,
+        .clusters = { { "cortex-a53", 4, 0, 0 } },
+    }, {
+        .soc = RCAR_VIRT_SOC_V4H, .name = "R-Car V4H", .gic_version = 3,
+        .core_aff_shift = 8, .cluster_aff_shift = 16,
+        .clusters = {
+            { "cortex-a76", 2, 0, 0 },
+            { "cortex-a76", 2, 0, 0 },
+        },
+    }, {
+        .soc = RCAR_VIRT_SOC_S4, .name = "R-Car S4", .gic_version = 3,
+        .core_aff_shift = 8, .cluster_aff_shift = 16,
+        .clusters = {
+            { "cortex-a55", 2, 0, 0 },
+            { "cortex-a55", 2, 0, 0 },
+            { "cortex-a55", 2, 0, 0 },
+            { "cortex-a55", 2, 0, 0 },
+        },
+    },
+};
+
+#define RCAR_VIRT_DEFAULT_CPU "cortex-a57"
+
+static const RcarVirtSocInfo *rcar_virt_find_soc(RcarVirtSoc soc)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(rcar_virt_socs); i++) {
+        if (rcar_virt_socs[i].soc == soc) {
+            return &rcar_virt_socs[i];
+        }
+    }
+    return NULL;
+}
+
+static unsigned int rcar_virt_soc_cpus(const RcarVirtSocInfo *info)
+{
+    unsigned int n = 0;
+
+    for (int c = 0; c < RCAR_VIRT_MAX_CLUSTERS; c++) {
+        n += info->clusters[c].cores;
+    }
+    return n;
+}
+
+/* "4x cortex-a57 + 4x cortex-a53", for messages */
+static char *rcar_virt_soc_shape(const RcarVirtSocInfo *info)
+{
+    GString *s = g_string_new(NULL);
+    const char *model = NULL;
+    unsigned int run = 0;
+
+    for (int c = 0; c <= RCAR_VIRT_MAX_CLUSTERS; c++) {
+        const RcarVirtCluster *cl = c < RCAR_VIRT_MAX_CLUSTERS ?
+                                    &info->clusters[c] : NULL;
+
+        if (cl && cl->cores && model && !strcmp(cl->cpu_model, model)) {
+            run += cl->cores;
+            continue;
+        }
+        if (model) {
+            g_string_append_printf(s, "%s%ux %s", s->len ? " + " : "",
+                                   run, model);
+        }
+        model = (cl && cl->cores) ? cl->cpu_model : NULL;
+        run = model ? cl->cores : 0;
+    }
+    return g_string_free(s, false);
+}
+
+/*
+ * Check -cpu and -smp against the preset and lay out the CPU slots.
+ * Bad user configuration ends here, with a message naming the option.
+ */
+static void rcar_virt_plan_cpus(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    const RcarVirtSocInfo *info = rms->soc_info;
+    unsigned int ncpus = ms->smp.cpus;
+
+    if (ms->smp.max_cpus != ncpus) {
+        error_report("rcar-virt: CPU hotplug is not supported; "
+                     "drop maxcpus= from -smp");
+        exit(1);
+    }
+
+    rms->slots = g_new0(RcarVirtCpuSlot, ncpus);
+
+    if (!info) {
+        unsigned int per_cluster = ms->smp.cores * ms->smp.threads;
+
+        for (unsigned int i = 0; i < ncpus; i++) {
+            rms->slots[i].cluster = i / per_cluster;
+            rms->slots[i].core = i % per_cluster;
+        }
+        rms->num_clusters = DIV_ROUND_UP(ncpus, per_cluster);
+        return;
+    }
+
+    if (ncpus != rcar_virt_soc_cpus(info)) {
+        g_autofree char *shape = rcar_virt_soc_shape(info);
+
+        error_report("rcar-virt: soc=%s is %s (%u CPUs), but -smp asks "
+                     "for %u; leave out -smp or use -smp %u",
+                     RcarVirtSoc_str(rms->soc), shape,
+                     rcar_virt_soc_cpus(info), ncpus,
+                     rcar_virt_soc_cpus(info));
+        exit(1);
+    }
+
+    if (ms->cpu_type) {
+        for (int c = 0; c < RCAR_VIRT_MAX_CLUSTERS; c++) {
+            const RcarVirtCluster *cl = &info->clusters[c];
+            g_autofree char *type = NULL;
+
+            if (!cl->cores) {
+                continue;
+            }
+            type = g_strdup_printf(ARM_CPU_TYPE_NAME("%s"), cl->cpu_model);
+            if (strcmp(type, ms->cpu_type)) {
+                g_autofree char *shape = rcar_virt_soc_shape(info);
+                g_autofree char *model = cpu_model_from_type(ms->cpu_type);
+
+                error_report("rcar-virt: soc=%s is %s; -cpu %s does not "
+                             "fit it: leave out -cpu, or use soc=generic "
+                             "to choose the CPU model",
+                             RcarVirtSoc_str(rms->soc), shape, model);
+                exit(1);
+            }
+        }
+    }
+
+    for (unsigned int i = 0, c = 0; c < RCAR_VIRT_MAX_CLUSTERS; c++) {
+        for (unsigned int k = 0; k < info->clusters[c].cores; k++, i++) {
+            rms->slots[i].cluster = c;
+            rms->slots[i].core = k;
+            rms->slots[i].info = &info->clusters[c];
+        }
+        if (info->clusters[c].cores) {
+            rms->num_clusters = c + 1;
+        }
+    }
+}
+
+static const char *rcar_virt_cpu_type(RcarVirtMachineState *rms, int i)
+{
+    MachineState *ms = MACHINE(rms);
+    const RcarVirtCpuSlot *slot = &rms->slots[i];
+    static GHashTable *names;
+    const char *name;
+
+    if (!slot->info) {
+        return ms->cpu_type ?: ARM_CPU_TYPE_NAME(RCAR_VIRT_DEFAULT_CPU);
+    }
+    /* Intern the type names: CPUArchId.type is a borrowed string */
+    if (!names) {
+        names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    }
+    name = g_hash_table_lookup(names, slot->info->cpu_model);
+    if (!name) {
+        name = g_strdup_printf(ARM_CPU_TYPE_NAME("%s"),
+                               slot->info->cpu_model);
+        g_hash_table_insert(names, (char *)name, (char *)name);
+    }
+    return name;
+}
+
+static uint64_t rcar_virt_cpu_mpidr(RcarVirtMachineState *rms, int i)
+{
+    const RcarVirtCpuSlot *slot = &rms->slots[i];
+
+    if (!rms->soc_info) {
+        /* As virt: GICv2 can only target 8 CPUs per affinity-0 group */
+        return arm_build_mp_affinity(i, rms->gic_version == 2 ?
+                                     RCAR_VIRT_GICV2_MAX_CPUS : 16);
+    }
+    return ((uint64_t)slot->core << rms->soc_info->core_aff_shift) |
+           ((uint64_t)slot->cluster << rms->soc_info->cluster_aff_shift);
+}
+
+static void rcar_virt_choose_gic(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    unsigned int max;
+
+    if (rms->soc_info) {
+        rms->gic_version = rms->soc_info->gic_version;
+    } else if (kvm_enabled()) {
+        /* Take what the host's GIC can virtualize, v3 first */
+        rms->gic_version = (kvm_arm_vgic_probe() & KVM_ARM_VGIC_V3) ? 3 : 2;
+    } else {
+        rms->gic_version = 3;
+    }
+
+    if (kvm_enabled()) {
+        int have = kvm_arm_vgic_probe();
+        int need = rms->gic_version == 3 ? KVM_ARM_VGIC_V3 : KVM_ARM_VGIC_V2;
+
+        if (!(have & need)) {
+            error_report("rcar-virt: soc=%s needs a GICv%d, which this "
+                         "host's KVM cannot provide; use soc=generic",
+                         RcarVirtSoc_str(rms->soc), rms->gic_version);
+            exit(1);
+        }
+    }
+
+    max = rms->gic_version == 2 ? RCAR_VIRT_GICV2_MAX_CPUS
+                                : RCAR_VIRT_GICV3_MAX_CPUS;
+    if (ms->smp.cpus > max) {
+        error_report("rcar-virt: %u CPUs do not fit a GICv%d (at most %u); "
+                     "lower -smp", ms->smp.cpus, rms->gic_version, max);
+        exit(1);
+    }
+}
+
+static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    const CPUArchIdList *possible = mc->possible_cpu_arch_ids(ms);
+
+    for (int i = 0; i < ms->smp.cpus; i++) {
+        const RcarVirtCpuSlot *slot = &rms->slots[i];
+        Object *cpuobj = object_new(possible->cpus[i].type);
+
+        object_property_set_int(cpuobj, "mp-affinity",
+                                possible->cpus[i].arch_id, NULL);
+        CPU(cpuobj)->cpu_index = i;
+        object_property_set_bool(cpuobj, "has_el3", false, NULL);
+        if (object_property_find(cpuobj, "has_el2")) {
+            object_property_set_bool(cpuobj, "has_el2", rms->virtualization,
+                                     NULL);
+        }
+        /* Under KVM the identity is the host's (see placement) */
+        if (slot->info && slot->info->midr && !kvm_enabled()) {
+            object_property_set_uint(cpuobj, "midr", slot->info->midr,
+                                     &error_abort);
+        }
+        object_property_set_link(cpuobj, "memory",
+                                 OBJECT(get_system_memory()), &error_abort);
+        qdev_realize(DEVICE(cpuobj), NULL, &error_fatal);
+        object_unref(cpuobj);
+    }
+}
+
+static void rcar_virt_create_gic(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    const MemMapEntry *map = rms->memmap;
+    unsigned int ncpus = ms->smp.cpus;
+    SysBusDevice *sbd;
+    /* Which GIC PPI each of the CPU's timer outputs drives */
+    static const int timer_irq[] = {
+        [GTIMER_PHYS] = ARCH_TIMER_NS_EL1_IRQ,
+        [GTIMER_VIRT] = ARCH_TIMER_VIRT_IRQ,
+        [GTIMER_HYP] = ARCH_TIMER_NS_EL2_IRQ,
+        [GTIMER_SEC] = ARCH_TIMER_S_EL1_IRQ,
+        [GTIMER_HYPVIRT] = ARCH_TIMER_NS_EL2_VIRT_IRQ,
+        [GTIMER_S_EL2_PHYS] = ARCH_TIMER_S_EL2_IRQ,
+        [GTIMER_S_EL2_VIRT] = ARCH_TIMER_S_EL2_VIRT_IRQ,
+    };
+
+    if (rms->gic_version == 2) {
+        rms->gic = qdev_new(gic_class_name());
+        qdev_prop_set_uint32(rms->gic, "revision", 2);
+        if (!kvm_irqchip_in_kernel()) {
+            qdev_prop_set_bit(rms->gic, "has-virtualization-extensions",
+                              rms->virtualization);
+        }
+    } else {
+        QList *redist_count = qlist_new();
+
+        rms->gic = qdev_new(gicv3_class_name());
+        qdev_prop_set_uint32(rms->gic, "revision", 3);
+        qlist_append_int(redist_count, ncpus);
+        qdev_prop_set_array(rms->gic, "redist-region-count", redist_count);
+    }
+    qdev_prop_set_uint32(rms->gic, "num-cpu", ncpus);
+    qdev_prop_set_uint32(rms->gic, "num-irq", RCAR_VIRT_NUM_SPIS + 32);
+    if (!kvm_irqchip_in_kernel()) {
+        qdev_prop_set_bit(rms->gic, "has-security-extensions", false);
+    }
+
+    sbd = SYS_BUS_DEVICE(rms->gic);
+    sysbus_realize_and_unref(sbd, &error_fatal);
+    sysbus_mmio_map(sbd, 0, map[RCAR_VIRT_GIC_DIST].base);
+    if (rms->gic_version == 2) {
+        sysbus_mmio_map(sbd, 1, map[RCAR_VIRT_GIC_CPU].base);
+        if (rms->virtualization) {
+            sysbus_mmio_map(sbd, 2, map[RCAR_VIRT_GIC_HYP].base);
+            sysbus_mmio_map(sbd, 3, map[RCAR_VIRT_GIC_VCPU].base);
+        }
+    } else {
+        sysbus_mmio_map(sbd, 1, map[RCAR_VIRT_GIC_REDIST].base);
+    }
+
+    for (unsigned int i = 0; i < ncpus; i++) {
+        DeviceState *cpudev = DEVICE(qemu_get_cpu(i));
+        int ppibase = RCAR_VIRT_NUM_SPIS + i * GIC_INTERNAL;
+        qemu_irq maint = qdev_get_gpio_in(rms->gic,
+                                          ppibase + ARCH_GIC_MAINT_IRQ);
+        int pmu_irq;
+
+        for (unsigned int t = 0; t < ARRAY_SIZE(timer_irq); t++) {
+            qdev_connect_gpio_out(cpudev, t,
+                                  qdev_get_gpio_in(rms->gic,
+                                                   ppibase + timer_irq[t]));
+        }
+        if (rms->gic_version == 3) {
+            qdev_connect_gpio_out_named(cpudev, "gicv3-maintenance-interrupt",
+                                        0, maint);
+        } else if (rms->virtualization) {
+            sysbus_connect_irq(sbd, i + 4 * ncpus, maint);
+        }
+
+        /*
+         * A PPI can only be described by one PMU node, so a big.LITTLE
+         * guest (one PMU node per core type) gets an SPI per CPU, as on
+         * the real H3.
+         */
+        pmu_irq = rms->pmu_per_cpu_spi ? RCAR_VIRT_SPI_PMU + i
+                                       : ppibase + VIRTUAL_PMU_IRQ;
+        qdev_connect_gpio_out_named(cpudev, "pmu-interrupt", 0,
+                                    qdev_get_gpio_in(rms->gic, pmu_irq));
+
+        sysbus_connect_irq(sbd, i, qdev_get_gpio_in(cpudev, ARM_CPU_IRQ));
+        sysbus_connect_irq(sbd, i + ncpus,
+                           qdev_get_gpio_in(cpudev, ARM_CPU_FIQ));
+        sysbus_connect_irq(sbd, i + 2 * ncpus,
+                           qdev_get_gpio_in(cpudev, ARM_CPU_VIRQ));
+        sysbus_connect_irq(sbd, i + 3 * ncpus,
+                           qdev_get_gpio_in(cpudev, ARM_CPU_VFIQ));
+        if (rms->gic_version == 3) {
+            sysbus_connect_irq(sbd, i + 4 * ncpus,
+                               qdev_get_gpio_in(cpudev, ARM_CPU_NMI));
+            sysbus_connect_irq(sbd, i + 5 * ncpus,
+                               qdev_get_gpio_in(cpudev, ARM_CPU_VINMI));
+        }
+    }
+}
+
+/* In-kernel PMUs need their interrupt set after the GIC exists */
+static void rcar_virt_kvm_pmu_init(RcarVirtMachineState *rms)
+{
+    CPUState *cs;
+
+    if (!kvm_enabled()) {
+        return;
+    }
+    CPU_FOREACH(cs) {
+        ARMCPU *cpu = ARM_CPU(cs);
+
+        if (!arm_feature(&cpu->env, ARM_FEATURE_PMU)) {
+            continue;
+        }
+        if (kvm_irqchip_in_kernel()) {
+            kvm_arm_pmu_set_irq(cpu, rms->pmu_per_cpu_spi ?
+                                32 + RCAR_VIRT_SPI_PMU + cs->cpu_index :
+                                VIRTUAL_PMU_IRQ);
+        }
+        kvm_arm_pmu_init(cpu);
+    }
+}
+
+static qemu_irq rcar_virt_spi(RcarVirtMachineState *rms, int spi)
+{
+    return qdev_get_gpio_in(rms->gic, spi);
+}
+
+/*
+ * The transports are created from the highest address down: qdev puts
+ * each new sysbus child at the head of its list, and -device picks the
+ * first free virtio bus in that list, so the lowest transport (the first
+ * the guest probes, see rcar_virt_fdt_add_virtio_mmio) is filled first.
+ * The first virtio device on the command line is thus the first the
+ * guest enumerates, unlike on virt.
+ */
+static void rcar_virt_create_virtio_mmio(RcarVirtMachineState *rms)
+{
+    hwaddr base = rms->memmap[RCAR_VIRT_MMIO].base;
+
+    for (int i = RCAR_VIRT_NUM_MMIO_TRANSPORTS - 1; i >= 0; i--) {
+        DeviceState *dev = qdev_new("virtio-mmio");
+
+        /* Modern (virtio 1.0) transports: virtio-gpu requires them */
+        qdev_prop_set_bit(dev, "force-legacy", false);
+        sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_fatal);
+        rms->mmio[i] = dev;
+        sysbus_mmio_map(SYS_BUS_DEVICE(dev), 0,
+                        base + i * RCAR_VIRT_MMIO_TRANSPORT_SIZE);
+        sysbus_connect_irq(SYS_BUS_DEVICE(dev), 0,
+                           rcar_virt_spi(rms, RCAR_VIRT_SPI_MMIO + i));
+    }
+}
+
+/* The lowest transport with nothing plugged in, as -device would pick */
+static BusState *rcar_virt_free_virtio_bus(RcarVirtMachineState *rms)
+{
+    for (int i = 0; i < RCAR_VIRT_NUM_MMIO_TRANSPORTS; i++) {
+        BusState *bus = QLIST_FIRST(&rms->mmio[i]->child_bus);
+
+        if (QTAILQ_EMPTY(&bus->children)) {
+            return bus;
+        }
+    }
+    error_report("rcar-virt: all %d virtio-mmio transports are in use; "
+                 "remove a virtio device", RCAR_VIRT_NUM_MMIO_TRANSPORTS);
+    exit(1);
+}
+
+/* -nic / -net nic: virtio-net-device unless another model is named */
+static void rcar_virt_create_nics(RcarVirtMachineState *rms)
+{
+    DeviceState *dev;
+
+    while ((dev = qemu_create_nic_device("virtio-net-device", true,
+                                         "virtio"))) {
+        qdev_realize_and_unref(dev, rcar_virt_free_virtio_bus(rms),
+                               &error_fatal);
+    }
+}
+
+/* virtio-console=on: hvc0 on the same chardev as the PL011 */
+static void rcar_virt_create_virtio_console(RcarVirtMachineState *rms)
+{
+    Chardev *chr = serial_hd(0);
+    DeviceState *vser, *con;
+
+    if (!rms->virtio_console) {
+        return;
+    }
+    if (!chr) {
+        error_report("rcar-virt: virtio-console=on needs a serial chardev; "
+                     "add -serial mon:stdio or -nographic");
+        exit(1);
+    }
+    if (!object_dynamic_cast(OBJECT(chr), TYPE_CHARDEV_MUX)) {
+        error_report("rcar-virt: virtio-console=on shares the first serial "
+                     "chardev with the PL011, which needs a multiplexed "
+                     "one: use -serial mon:stdio, -nographic, or "
+                     "-chardev ...,mux=on");
+        exit(1);
+    }
+
+    vser = qdev_new("virtio-serial-device");
+    qdev_realize_and_unref(vser, rcar_virt_free_virtio_bus(rms), &error_fatal);
+    con = qdev_new("virtconsole");
+    qdev_prop_set_chr(con, "chardev", chr);
+    qdev_realize_and_unref(con, QLIST_FIRST(&vser->child_bus), &error_fatal);
+}
+
+static void rcar_virt_load_firmware(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    const MemMapEntry *rom = &rms->memmap[RCAR_VIRT_BOOTROM];
+    g_autofree char *path = NULL;
+    MemoryRegion *mr;
+    ssize_t size;
+
+    if (!ms->firmware) {
+        return;
+    }
+    path = qemu_find_file(QEMU_FILE_TYPE_BIOS, ms->firmware);
+    if (!path) {
+        error_report("rcar-virt: cannot find firmware '%s' given with -bios",
+                     ms->firmware);
+        exit(1);
+    }
+    mr = g_new(MemoryRegion, 1);
+    memory_region_init_rom(mr, OBJECT(rms), "rcar-virt.bootrom", rom->size,
+                           &error_fatal);
+    memory_region_add_subregion(get_system_memory(), rom->base, mr);
+    size = load_image_mr(path, mr);
+    if (size < 0) {
+        error_report("rcar-virt: firmware '%s' does not fit the %" PRIu64
+                     " MiB boot ROM", ms->firmware, rom->size / MiB);
+        exit(1);
+    }
+    rms->bootinfo.firmware_loaded = true;
+}
+
+static void *rcar_virt_get_dtb(const struct arm_boot_info *binfo, int *size)
+{
+    const RcarVirtMachineState *rms =
+        container_of(binfo, RcarVirtMachineState, bootinfo);
+    MachineState *ms = MACHINE(rms);
+
+    *size = ms->fdt ? fdt_totalsize(ms->fdt) : 0;
+    return ms->fdt;
+}
+
+static void rcar_virt_init(MachineState *ms)
+{
+    RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(ms);
+    const MemMapEntry *map = rcar_virt_memmap;
+
+    rms->memmap = map;
+    rms->soc_info = rcar_virt_find_soc(rms->soc);
+
+    if (rms->virtualization && (kvm_enabled() || hvf_enabled())) {
+        error_report("rcar-virt: virtualization=on emulates EL2 and needs "
+                     "TCG; drop it with %s", current_accel_name());
+        exit(1);
+    }
+    if (ms->ram_size > map[RCAR_VIRT_MEM].size) {
+        error_report("rcar-virt: -m %" PRIu64 " MiB is more than the %"
+                     PRIu64 " MiB of RAM space; lower -m",
+                     ms->ram_size / MiB, map[RCAR_VIRT_MEM].size / MiB);
+        exit(1);
+    }
+
+    rcar_virt_plan_cpus(rms);
+    rcar_virt_choose_gic(rms);
+    rms->pmu_per_cpu_spi = rms->soc_info && rms->soc_info->clusters[1].cores &&
+        strcmp(rms->soc_info->clusters[0].cpu_model,
+               rms->soc_info->clusters[1].cpu_model);
+
+    rcar_virt_fdt_create(rms);
+    rcar_virt_create_cpus(rms);
+    memory_region_add_subregion(get_system_memory(), map[RCAR_VIRT_MEM].base,
+                                ms->ram);
+    rcar_virt_create_gic(rms);
+    rcar_virt_kvm_pmu_init(rms);
+
+    pl011_create(map[RCAR_VIRT_UART].base,
+                 rcar_virt_spi(rms, RCAR_VIRT_SPI_UART), serial_hd(0));
+    sysbus_create_simple("pl031", map[RCAR_VIRT_RTC].base,
+                         rcar_virt_spi(rms, RCAR_VIRT_SPI_RTC));
+    rcar_virt_create_virtio_mmio(rms);
+    rcar_virt_create_nics(rms);
+    rcar_virt_create_virtio_console(rms);
+    rcar_virt_load_firmware(rms);
+
+    rcar_virt_fdt_add_cpus(rms);
+    rcar_virt_fdt_add_gic(rms);
+    rcar_virt_fdt_add_timer(rms);
+    rcar_virt_fdt_add_pmu(rms);
+    rcar_virt_fdt_add_uart(rms);
+    rcar_virt_fdt_add_rtc(rms);
+    rcar_virt_fdt_add_virtio_mmio(rms);
+
+    rms->bootinfo.ram_size = ms->ram_size;
+    rms->bootinfo.board_id = -1;
+    rms->bootinfo.loader_start = map[RCAR_VIRT_MEM].base;
+    rms->bootinfo.get_dtb = rcar_virt_get_dtb;
+    /* PSCI is served by QEMU (TCG) or KVM from the level above the guest */
+    rms->bootinfo.psci_conduit = rms->virtualization ? QEMU_PSCI_CONDUIT_SMC
+                                                     : QEMU_PSCI_CONDUIT_HVC;
+    arm_load_kernel(ARM_CPU(first_cpu), ms, &rms->bootinfo);
+}
+
+static const CPUArchIdList *rcar_virt_possible_cpu_arch_ids(MachineState *ms)
+{
+    RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(ms);
+    unsigned int n = ms->smp.max_cpus;
+
+    if (ms->possible_cpus) {
+        assert(ms->possible_cpus->len == n);
+        return ms->possible_cpus;
+    }
+    if (!rms->slots) {
+        /* Asked before init (e.g. by -numa): plan now */
+        rms->soc_info = rcar_virt_find_soc(rms->soc);
+        rcar_virt_plan_cpus(rms);
+    }
+    if (!rms->gic_version) {
+        rms->gic_version = rms->soc_info ? rms->soc_info->gic_version : 3;
+    }
+
+    ms->possible_cpus = g_malloc0(sizeof(CPUArchIdList) +
+                                  sizeof(CPUArchId) * n);
+    ms->possible_cpus->len = n;
+    for (unsigned int i = 0; i < n; i++) {
+        CPUArchId *id = &ms->possible_cpus->cpus[i];
+
+        id->type = rcar_virt_cpu_type(rms, i);
+        id->vcpus_count = 1;
+        id->arch_id = rcar_virt_cpu_mpidr(rms, i);
+        id->props.has_socket_id = true;
+        id->props.socket_id = 0;
+        id->props.has_cluster_id = true;
+        id->props.cluster_id = rms->slots[i].cluster;
+        id->props.has_core_id = true;
+        id->props.core_id = rms->slots[i].core;
+        id->props.has_thread_id = true;
+        id->props.thread_id = 0;
+    }
+    return ms->possible_cpus;
+}
+
+static CpuInstanceProperties
+rcar_virt_cpu_index_to_props(MachineState *ms, unsigned cpu_index)
+{
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    const CPUArchIdList *possible = mc->possible_cpu_arch_ids(ms);
+
+    assert(cpu_index < possible->len);
+    return possible->cpus[cpu_index].props;
+}
+
+static int64_t rcar_virt_get_default_cpu_node_id(const MachineState *ms,
+                                                 int idx)
+{
+    return idx % ms->numa_state->num_nodes;
+}
+
+static int rcar_virt_get_soc(Object *obj, Error **errp)
+{
+    return RCAR_VIRT_MACHINE(obj)->soc;
+}
+
+/*
+ * A preset fixes the CPU count: make it the default, so that a plain
+ * "-M rcar-virt,soc=h3" has 8 CPUs.  An explicit -smp still wins and is
+ * checked against the preset in rcar_virt_plan_cpus().  This runs while
+ * options are applied, before the accelerator sizes itself for max_cpus.
+ */
+static void rcar_virt_set_soc(Object *obj, int value, Error **errp)
+{
+    RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(obj);
+    MachineState *ms = MACHINE(obj);
+    MachineClass *mc = MACHINE_GET_CLASS(obj);
+    const RcarVirtSocInfo *info = rcar_virt_find_soc(value);
+    bool smp_is_default = ms->smp.cpus == mc->default_cpus &&
+                          ms->smp.max_cpus == mc->default_cpus;
+
+    rms->soc = value;
+    if (info && smp_is_default) {
+        unsigned int n = rcar_virt_soc_cpus(info);
+
+        ms->smp.cpus = n;
+        ms->smp.max_cpus = n;
+        ms->smp.sockets = 1;
+        ms->smp.dies = 1;
+        ms->smp.clusters = 1;
+        ms->smp.cores = n;
+        ms->smp.threads = 1;
+    }
+}
+
+static bool rcar_virt_get_virtualization(Object *obj, Error **errp)
+{
+    return RCAR_VIRT_MACHINE(obj)->virtualization;
+}
+
+static void rcar_virt_set_virtualization(Object *obj, bool value,
+                                         Error **errp)
+{
+    RCAR_VIRT_MACHINE(obj)->virtualization = value;
+}
+
+static bool rcar_virt_get_virtio_console(Object *obj, Error **errp)
+{
+    return RCAR_VIRT_MACHINE(obj)->virtio_console;
+}
+
+static void rcar_virt_set_virtio_console(Object *obj, bool value,
+                                         Error **errp)
+{
+    RCAR_VIRT_MACHINE(obj)->virtio_console = value;
+}
+
+static void rcar_virt_instance_init(Object *obj)
+{
+    RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(obj);
+
+    rms->soc = RCAR_VIRT_SOC_GENERIC;
+    rms->virtualization = false;
+    rms->virtio_console = false;
+}
+
+static void rcar_virt_class_init(ObjectClass *oc, void *data)
+{
+    MachineClass *mc = MACHINE_CLASS(oc);
+    static const char * const valid_cpu_types[] = {
+        ARM_CPU_TYPE_NAME("cortex-a35"),
+        ARM_CPU_TYPE_NAME("cortex-a53"),
+        ARM_CPU_TYPE_NAME("cortex-a55"),
+        ARM_CPU_TYPE_NAME("cortex-a57"),
+        ARM_CPU_TYPE_NAME("cortex-a72"),
+        ARM_CPU_TYPE_NAME("cortex-a76"),
+        ARM_CPU_TYPE_NAME("cortex-a710"),
+        ARM_CPU_TYPE_NAME("neoverse-n1"),
+        ARM_CPU_TYPE_NAME("neoverse-n2"),
+        ARM_CPU_TYPE_NAME("neoverse-v1"),
+        ARM_CPU_TYPE_NAME("max"),
+#ifdef CONFIG_KVM
+        ARM_CPU_TYPE_NAME("host"),
+#endif
+        NULL
+    };
+
+    mc->desc = "R-Car virtual platform (virtio-mmio, R-Car CPU topologies)";
+    mc->init = rcar_virt_init;
+    mc->max_cpus = RCAR_VIRT_GICV3_MAX_CPUS;
+    mc->valid_cpu_types = valid_cpu_types;
+    /*
+     * No default_cpu_type: the machine needs to know whether -cpu was
+     * given, to check it against a preset.  It uses cortex-a57 if not.
+     */
+    mc->default_ram_size = 1 * GiB;
+    mc->default_ram_id = "rcar-virt.ram";
+    mc->block_default_type = IF_VIRTIO;
+    mc->no_cdrom = 1;
+    mc->no_floppy = 1;
+    mc->no_parallel = 1;
+    mc->prefers_virtio_mmio = true;
+    mc->smp_props.clusters_supported = true;
+    mc->possible_cpu_arch_ids = rcar_virt_possible_cpu_arch_ids;
+    mc->cpu_index_to_instance_props = rcar_virt_cpu_index_to_props;
+    mc->get_default_cpu_node_id = rcar_virt_get_default_cpu_node_id;
+
+    object_class_property_add_enum(oc, "soc", "RcarVirtSoc",
+                                   &RcarVirtSoc_lookup,
+                                   rcar_virt_get_soc, rcar_virt_set_soc);
+    object_class_property_set_description(oc, "soc",
+        "R-Car SoC whose CPU clusters and identities to model: "
+        "generic (the -cpu/-smp you give, default), h3, m3w, m3n, e3, "
+        "v3h, v4h or s4");
+    object_class_property_add_bool(oc, "virtualization",
+                                   rcar_virt_get_virtualization,
+                                   rcar_virt_set_virtualization);
+    object_class_property_set_description(oc, "virtualization",
+        "Emulate EL2 (TCG only), so the guest kernel can run KVM "
+        "(default: off)");
+    object_class_property_add_bool(oc, "virtio-console",
+                                   rcar_virt_get_virtio_console,
+                                   rcar_virt_set_virtio_console);
+    object_class_property_set_description(oc, "virtio-console",
+        "Add a virtio console (hvc0) on the first serial chardev, "
+        "which must be multiplexed (default: off)");
+}
+
+static const TypeInfo rcar_virt_types[] = {
+    {
+        .name = TYPE_RCAR_VIRT_MACHINE,
+        .parent = TYPE_MACHINE,
+        .instance_size = sizeof(RcarVirtMachineState),
+        .instance_init = rcar_virt_instance_init,
+        .class_init = rcar_virt_class_init,
+    },
+};
+
+DEFINE_TYPES(rcar_virt_types)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Build qemu-system-aarch64 from the base plus the series, outside the work
+# tree with ccache, and link it to out/bin/qemu-system-aarch64.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+bash "$RCAR_TOP/scripts/deps.sh"
+bash "$RCAR_TOP/scripts/apply.sh"
+
+# Change this list and the build directory is configured again.
+config=(
+    --target-list=aarch64-softmmu
+    --without-default-devices
+    --with-devices-aarch64=rcar-build
+    --python=/usr/bin/python3
+    "--cc=ccache gcc"
+    "--cxx=ccache g++"
+    --disable-install-blobs
+    --disable-docs
+    --disable-user
+    --disable-gtk
+    --disable-sdl
+    --disable-opengl
+    --disable-spice
+    --disable-xen
+    --disable-rust
+    --enable-slirp
+    --enable-fdt=system
+    ${RCAR_EXTRA_CONFIGURE:-}
+)
+stamp="${config[*]}"
+if [ ! -f "$BUILD_DIR/build.ninja" ] ||
+   [ "$(cat "$BUILD_DIR/.rcar-configure" 2>/dev/null)" != "$stamp" ]; then
+    say "configuring $BUILD_DIR"
+    rm -rf "$BUILD_DIR"
+    mkdir -p "$BUILD_DIR"
+    (cd "$BUILD_DIR" && "$SRC_TREE/configure" "${config[@]}" \
+        > configure.log 2>&1) || {
+        tail -30 "$BUILD_DIR/configure.log" >&2
+        die "configure failed; the full log is $BUILD_DIR/configure.log"
+    }
+    printf '%s\n' "$stamp" > "$BUILD_DIR/.rcar-configure"
+fi
+
+say "building (log: $BUILD_DIR/ninja.log)"
+ninja -C "$BUILD_DIR" qemu-system-aarch64 qemu-img > "$BUILD_DIR/ninja.log" \
+    2>&1 || {
+    grep -A12 -m3 -E "^FAILED:|error:" "$BUILD_DIR/ninja.log" >&2 ||
+        tail -40 "$BUILD_DIR/ninja.log" >&2
+    die "the build failed; the full log is $BUILD_DIR/ninja.log"
+}
+
+mkdir -p "$OUT_DIR/bin"
+ln -sf "$BUILD_DIR/qemu-system-aarch64" "$OUT_DIR/bin/qemu-system-aarch64"
+ln -sf "$BUILD_DIR/qemu-img" "$OUT_DIR/bin/qemu-img"
+say "built $OUT_DIR/bin/qemu-system-aarch64"

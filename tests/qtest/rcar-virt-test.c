@@ -1,0 +1,472 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * QTest for the rcar-virt machine (hw/arm/rcar-virt.c)
+ *
+ * Checks each SoC preset's CPUs (QOM) and device tree (dumpdtb, read with
+ * libfdt), that the virtio shorthands create virtio-mmio devices in
+ * command-line order, and that bad options are refused with a message.
+ * Guest boots are tested outside qtest, by scripts/boot-test.sh.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include <libfdt.h>
+
+#define MMIO_BASE 0x0a000000
+#define MMIO_SIZE 0x200
+#define MMIO_COUNT 32
+
+typedef struct PresetCpu {
+    const char *model;
+    uint32_t mpidr;
+    unsigned int cluster;
+    unsigned int core;
+    uint32_t midr;              /* 0: not checked */
+    uint32_t capacity;          /* 0: no capacity-dmips-mhz */
+} PresetCpu;
+
+typedef struct Preset {
+    const char *soc;
+    const char *gic_compat;
+    int ncpus;
+    int pmu_nodes;              /* per-core-type PMU nodes; 0: one /pmu */
+    PresetCpu cpus[8];
+} Preset;
+
+#define A57(m, cl, co, midr, cap) { "cortex-a57", m, cl, co, midr, cap }
+#define A53(m, cl, co, midr, cap) { "cortex-a53", m, cl, co, midr, cap }
+#define A76(m, cl, co) { "cortex-a76", m, cl, co, 0, 0 }
+#define A55(m, cl, co) { "cortex-a55", m, cl, co, 0, 0 }
+
+/* From RCAR-FACTS: the SoCs' Linux device trees and an H3 boot log */
+static const Preset presets[] = {
+    { "h3", "arm,gic-400", 8, 2, {
+        A57(0x000, 0, 0, 0x411fd073, 1024), A57(0x001, 0, 1, 0x411fd073, 1024),
+        A57(0x002, 0, 2, 0x411fd073, 1024), A57(0x003, 0, 3, 0x411fd073, 1024),
+        A53(0x100, 1, 0, 0x410fd034, 535), A53(0x101, 1, 1, 0x410fd034, 535),
+        A53(0x102, 1, 2, 0x410fd034, 535), A53(0x103, 1, 3, 0x410fd034, 535),
+    } },
+    { "m3w", "arm,gic-400", 6, 2, {
+        A57(0x000, 0, 0, 0, 1024), A57(0x001, 0, 1, 0, 1024),
+        A53(0x100, 1, 0, 0, 535), A53(0x101, 1, 1, 0, 535),
+        A53(0x102, 1, 2, 0, 535), A53(0x103, 1, 3, 0, 535),
+    } },
+    { "m3n", "arm,gic-400", 2, 0, {
+        A57(0x000, 0, 0, 0, 0), A57(0x001, 0, 1, 0, 0),
+    } },
+    { "e3", "arm,gic-400", 2, 0, {
+        A53(0x000, 0, 0, 0, 0), A53(0x001, 0, 1, 0, 0),
+    } },
+    { "v3h", "arm,gic-400", 4, 0, {
+        A53(0x000, 0, 0, 0, 0), A53(0x001, 0, 1, 0, 0),
+        A53(0x002, 0, 2, 0, 0), A53(0x003, 0, 3, 0, 0),
+    } },
+    { "v4h", "arm,gic-v3", 4, 0, {
+        A76(0x00000, 0, 0), A76(0x00100, 0, 1),
+        A76(0x10000, 1, 0), A76(0x10100, 1, 1),
+    } },
+    { "s4", "arm,gic-v3", 8, 0, {
+        A55(0x00000, 0, 0), A55(0x00100, 0, 1),
+        A55(0x10000, 1, 0), A55(0x10100, 1, 1),
+        A55(0x20000, 2, 0), A55(0x20100, 2, 1),
+        A55(0x30000, 3, 0), A55(0x30100, 3, 1),
+    } },
+};
+
+/* Dump the running machine's device tree and read it back */
+static void *dump_fdt(QTestState *qts)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(GError) err = NULL;
+    char *fdt;
+    gsize len;
+    int fd = g_file_open_tmp("rcar-virt-test-XXXXXX.dtb", &path, &err);
+
+    g_assert_no_error(err);
+    close(fd);
+    qtest_qmp_assert_success(qts,
+                             "{'execute': 'dumpdtb',"
+                             " 'arguments': {'filename': %s}}", path);
+    g_assert_true(g_file_get_contents(path, &fdt, &len, &err));
+    g_assert_no_error(err);
+    unlink(path);
+    g_assert_cmpint(fdt_check_header(fdt), ==, 0);
+    g_assert_cmpuint(fdt_totalsize(fdt), <=, len);
+    return fdt;
+}
+
+static uint32_t fdt_cell(const void *fdt, int node, const char *prop, int i)
+{
+    int len;
+    const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
+
+    g_assert_nonnull(p);
+    g_assert_cmpint(len, >=, (i + 1) * 4);
+    return fdt32_to_cpu(p[i]);
+}
+
+static char *cpu_type(const char *model)
+{
+    return g_strdup_printf("%s-arm-cpu", model);
+}
+
+/* The CPUs QEMU made: their count, QOM types and MIDRs */
+static void check_cpus_qom(QTestState *qts, const Preset *p)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-cpus-fast'}");
+    QList *cpus = qdict_get_qlist(resp, "return");
+    QListEntry *e;
+    int i = 0;
+
+    g_assert_nonnull(cpus);
+    QLIST_FOREACH_ENTRY(cpus, e) {
+        QDict *cpu = qobject_to(QDict, qlist_entry_obj(e));
+        const char *path = qdict_get_str(cpu, "qom-path");
+        g_autofree char *want = NULL;
+        QDict *r;
+
+        g_assert_cmpint(i, <, p->ncpus);
+        g_assert_cmpint(qdict_get_int(cpu, "cpu-index"), ==, i);
+        r = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments':"
+                      " {'path': %s, 'property': 'type'}}", path);
+        want = cpu_type(p->cpus[i].model);
+        g_assert_cmpstr(qdict_get_str(r, "return"), ==, want);
+        qobject_unref(r);
+        if (p->cpus[i].midr) {
+            r = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments':"
+                          " {'path': %s, 'property': 'midr'}}", path);
+            g_assert_cmphex(qdict_get_int(r, "return"), ==, p->cpus[i].midr);
+            qobject_unref(r);
+        }
+        i++;
+    }
+    g_assert_cmpint(i, ==, p->ncpus);
+    qobject_unref(resp);
+}
+
+static void check_cpus_fdt(const void *fdt, const Preset *p)
+{
+    int cpus = fdt_path_offset(fdt, "/cpus");
+    int node, i = 0;
+
+    g_assert_cmpint(cpus, >=, 0);
+    fdt_for_each_subnode(node, fdt, cpus) {
+        const PresetCpu *c;
+        g_autofree char *compat = NULL;
+        g_autofree char *map = NULL;
+        int mapnode;
+        const void *cap;
+
+        if (strncmp(fdt_get_name(fdt, node, NULL), "cpu@", 4)) {
+            continue;
+        }
+        g_assert_cmpint(i, <, p->ncpus);
+        c = &p->cpus[i];
+        compat = g_strdup_printf("arm,%s", c->model);
+        g_assert_cmpstr(fdt_getprop(fdt, node, "compatible", NULL), ==,
+                        compat);
+        g_assert_cmphex(fdt_cell(fdt, node, "reg", 0), ==, c->mpidr);
+        cap = fdt_getprop(fdt, node, "capacity-dmips-mhz", NULL);
+        if (c->capacity) {
+            g_assert_cmpuint(fdt_cell(fdt, node, "capacity-dmips-mhz", 0),
+                             ==, c->capacity);
+        } else {
+            g_assert_null(cap);
+        }
+        g_assert_cmpstr(fdt_getprop(fdt, node, "enable-method", NULL), ==,
+                        "psci");
+
+        map = g_strdup_printf("/cpus/cpu-map/socket0/cluster%u/core%u",
+                              c->cluster, c->core);
+        mapnode = fdt_path_offset(fdt, map);
+        g_assert_cmpint(mapnode, >=, 0);
+        g_assert_cmpuint(fdt_cell(fdt, mapnode, "cpu", 0), ==,
+                         fdt_get_phandle(fdt, node));
+        i++;
+    }
+    g_assert_cmpint(i, ==, p->ncpus);
+}
+
+static void check_platform_fdt(const void *fdt, const Preset *p)
+{
+    int node, n = 0;
+    uint64_t last = 0;
+
+    node = fdt_path_offset(fdt, "/intc@8000000");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpstr(fdt_getprop(fdt, node, "compatible", NULL), ==,
+                    p->gic_compat);
+
+    node = fdt_path_offset(fdt, "/psci");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpstr(fdt_getprop(fdt, node, "method", NULL), ==, "hvc");
+
+    g_assert_cmpint(fdt_path_offset(fdt, "/timer"), >=, 0);
+    g_assert_cmpint(fdt_path_offset(fdt, "/pl011@9000000"), >=, 0);
+    g_assert_cmpint(fdt_path_offset(fdt, "/pl031@9010000"), >=, 0);
+
+    /* All transports, lowest address first: the guest probes in order */
+    fdt_for_each_subnode(node, fdt, 0) {
+        uint64_t addr;
+
+        if (fdt_node_check_compatible(fdt, node, "virtio,mmio")) {
+            continue;
+        }
+        addr = ((uint64_t)fdt_cell(fdt, node, "reg", 0) << 32) |
+               fdt_cell(fdt, node, "reg", 1);
+        g_assert_cmphex(addr, ==, MMIO_BASE + n * MMIO_SIZE);
+        g_assert_true(!n || addr > last);
+        last = addr;
+        n++;
+    }
+    g_assert_cmpint(n, ==, MMIO_COUNT);
+
+    if (!p->pmu_nodes) {
+        g_assert_cmpint(fdt_path_offset(fdt, "/pmu"), >=, 0);
+    } else {
+        for (int i = 0; i < p->ncpus; i++) {
+            g_autofree char *path = g_strdup_printf("/pmu-%s",
+                                                    p->cpus[i].model);
+            int len;
+
+            node = fdt_path_offset(fdt, path);
+            g_assert_cmpint(node, >=, 0);
+            g_assert_nonnull(fdt_getprop(fdt, node, "interrupt-affinity",
+                                         &len));
+            g_assert_cmpint(len, >, 0);
+        }
+    }
+}
+
+static void test_preset(const void *data)
+{
+    const Preset *p = data;
+    QTestState *qts = qtest_initf("-machine rcar-virt,soc=%s", p->soc);
+    g_autofree void *fdt = NULL;
+
+    check_cpus_qom(qts, p);
+    fdt = dump_fdt(qts);
+    check_cpus_fdt(fdt, p);
+    check_platform_fdt(fdt, p);
+    qtest_quit(qts);
+}
+
+/* An explicit -smp or -cpu that matches the preset is fine */
+static void test_preset_matching_options(void)
+{
+    QTestState *qts = qtest_init("-machine rcar-virt,soc=h3 -smp 8");
+
+    check_cpus_qom(qts, &presets[0]);
+    qtest_quit(qts);
+
+    qts = qtest_init("-machine rcar-virt,soc=m3n -smp 2 -cpu cortex-a57");
+    check_cpus_qom(qts, &presets[2]);
+    qtest_quit(qts);
+}
+
+/* soc=generic: -cpu and -smp as on virt, clusters from -smp */
+static void test_generic(void)
+{
+    QTestState *qts = qtest_init("-machine rcar-virt -cpu cortex-a53 "
+                                 "-smp 4,clusters=2,cores=2");
+    const Preset p = { "generic", "arm,gic-v3", 4, 0, {
+        A53(0, 0, 0, 0, 0), A53(1, 0, 1, 0, 0),
+        A53(2, 1, 0, 0, 0), A53(3, 1, 1, 0, 0),
+    } };
+    g_autofree void *fdt = NULL;
+
+    check_cpus_qom(qts, &p);
+    fdt = dump_fdt(qts);
+    check_cpus_fdt(fdt, &p);
+    check_platform_fdt(fdt, &p);
+    qtest_quit(qts);
+}
+
+/* The default machine: no options at all, cortex-a57, one CPU */
+static void test_no_options(void)
+{
+    QTestState *qts = qtest_init("-machine rcar-virt");
+    const Preset p = { "generic", "arm,gic-v3", 1, 0, {
+        A57(0, 0, 0, 0, 0),
+    } };
+
+    check_cpus_qom(qts, &p);
+    qtest_quit(qts);
+}
+
+/*
+ * The address of the virtio-mmio transport that holds the device whose
+ * "info qtree" block contains @needle, or 0 if none does.
+ */
+static uint64_t transport_of(const char *qtree, const char *needle)
+{
+    g_auto(GStrv) lines = g_strsplit(qtree, "\n", -1);
+    uint64_t addr = 0;
+
+    for (int i = 0; lines[i]; i++) {
+        const char *mmio = strstr(lines[i], "mmio ");
+
+        if (strstr(lines[i], "dev: virtio-mmio,")) {
+            addr = 0;
+        } else if (mmio && !addr) {
+            addr = g_ascii_strtoull(mmio + 5, NULL, 16);
+        } else if (strstr(lines[i], needle)) {
+            return addr;
+        }
+    }
+    return 0;
+}
+
+static void test_shorthands(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcar-virt-9p-XXXXXX", NULL);
+    QTestState *qts = qtest_initf(
+        "-machine rcar-virt "
+        "-drive if=virtio,driver=null-co,id=first "
+        "-drive if=virtio,driver=null-co,id=second "
+        "-device virtio-rng -device virtio-gpu -device virtio-serial "
+        "-device virtio-keyboard -device virtio-tablet "
+        "-netdev user,id=n0 -net nic,netdev=n0 "
+        "-virtfs local,path=%s,mount_tag=host0,security_model=none", dir);
+    g_autofree char *qtree = qtest_hmp(qts, "info qtree");
+    static const char * const devices[] = {
+        "virtio-blk-device", "virtio-rng-device", "virtio-gpu-device",
+        "virtio-serial-device", "virtio-keyboard-device",
+        "virtio-tablet-device", "virtio-net-device", "virtio-9p-device",
+    };
+    uint64_t first, second;
+
+    for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+        g_autofree char *line = g_strdup_printf("dev: %s,", devices[i]);
+
+        g_assert_cmphex(transport_of(qtree, line), >=, MMIO_BASE);
+    }
+    g_assert_null(strstr(qtree, "-pci"));
+
+    /* The first -drive if=virtio is the first disk the guest sees */
+    first = transport_of(qtree, "drive = \"first\"");
+    second = transport_of(qtree, "drive = \"second\"");
+    g_assert_cmphex(first, >=, MMIO_BASE);
+    g_assert_cmphex(second, >, first);
+
+    qtest_quit(qts);
+    rmdir(dir);
+}
+
+/* The long forms users copy from virt keep working */
+static void test_long_forms(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine rcar-virt "
+        "-drive if=none,id=d0,driver=null-co "
+        "-device virtio-blk-device,drive=d0 "
+        "-device virtio-serial-device "
+        "-chardev null,id=c0 -device virtconsole,chardev=c0");
+    g_autofree char *qtree = qtest_hmp(qts, "info qtree");
+
+    /* In command-line order from the lowest transport */
+    g_assert_cmphex(transport_of(qtree, "drive = \"d0\""), ==, MMIO_BASE);
+    g_assert_cmphex(transport_of(qtree, "dev: virtio-serial-device,"), ==,
+                    MMIO_BASE + MMIO_SIZE);
+    g_assert_nonnull(strstr(qtree, "dev: virtconsole,"));
+    qtest_quit(qts);
+}
+
+static void test_virtio_console(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine rcar-virt,virtio-console=on "
+        "-chardev null,id=c0,mux=on -serial chardev:c0");
+    g_autofree char *qtree = qtest_hmp(qts, "info qtree");
+
+    g_assert_cmphex(transport_of(qtree, "dev: virtio-serial-device,"), ==,
+                    MMIO_BASE);
+    g_assert_nonnull(strstr(qtree, "chardev = \"c0\""));
+    qtest_quit(qts);
+}
+
+typedef struct BadCase {
+    const char *name;
+    const char *args;
+    const char *message;
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    { "smp", "-machine rcar-virt,soc=h3 -smp 4",
+      "soc=h3 is 4x cortex-a57 + 4x cortex-a53 (8 CPUs), but -smp asks "
+      "for 4; leave out -smp or use -smp 8" },
+    { "cpu", "-machine rcar-virt,soc=h3 -cpu cortex-a53",
+      "soc=h3 is 4x cortex-a57 + 4x cortex-a53; -cpu cortex-a53 does not "
+      "fit it" },
+    { "cpu-v4h", "-machine rcar-virt,soc=v4h -cpu cortex-a55",
+      "soc=v4h is 4x cortex-a76; -cpu cortex-a55 does not fit it" },
+    { "soc", "-machine rcar-virt,soc=h4", "soc" },
+    { "smp-e3", "-machine rcar-virt,soc=e3 -smp 3",
+      "soc=e3 is 2x cortex-a53 (2 CPUs), but -smp asks for 3" },
+    { "maxcpus", "-machine rcar-virt -smp 2,maxcpus=4",
+      "CPU hotplug is not supported; drop maxcpus= from -smp" },
+    { "console", "-machine rcar-virt,virtio-console=on -serial null",
+      "virtio-console=on shares the first serial chardev" },
+    { "too-many-cpus", "-machine rcar-virt -smp 124",
+      "Invalid SMP CPUs 124" },
+    { "cpu-model", "-machine rcar-virt -cpu cortex-a15", "cortex-a15" },
+    { "nic-model", "-machine rcar-virt -nic user,model=e1000",
+      "e1000" },
+};
+
+/* Bad options: QEMU exits non-zero, says why, and does not crash */
+static void test_bad_option(const void *data)
+{
+    const BadCase *c = data;
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -display none -nodefaults -accel qtest %s", qemu, c->args);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_assert_nonnull(qemu);
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status,
+                                            &gerr));
+    g_assert_no_error(gerr);
+    if (!strstr(err, c->message)) {
+        g_test_message("'%s' printed: %s", cmd, err);
+    }
+    g_assert_nonnull(strstr(err, c->message));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    if (!qtest_has_machine("rcar-virt")) {
+        g_test_skip("rcar-virt is not in this build");
+        return g_test_run();
+    }
+
+    for (size_t i = 0; i < ARRAY_SIZE(presets); i++) {
+        g_autofree char *name = g_strdup_printf("rcar-virt/preset/%s",
+                                                presets[i].soc);
+
+        qtest_add_data_func(name, &presets[i], test_preset);
+    }
+    qtest_add_func("rcar-virt/preset/matching-options",
+                   test_preset_matching_options);
+    qtest_add_func("rcar-virt/generic", test_generic);
+    qtest_add_func("rcar-virt/no-options", test_no_options);
+    qtest_add_func("rcar-virt/shorthands", test_shorthands);
+    qtest_add_func("rcar-virt/long-forms", test_long_forms);
+    qtest_add_func("rcar-virt/virtio-console", test_virtio_console);
+    for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
+        g_autofree char *name = g_strdup_printf("rcar-virt/bad-option/%s",
+                                                bad_cases[i].name);
+
+        qtest_add_data_func(name, &bad_cases[i], test_bad_option);
+    }
+    return g_test_run();
+}
