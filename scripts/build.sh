@@ -11,7 +11,6 @@ bash "$RCAR_TOP/scripts/apply.sh"
 # Change this list and the build directory is configured again.
 config=(
     --target-list=aarch64-softmmu
-    --without-default-devices
     --with-devices-aarch64=rcar-build
     --python=/usr/bin/python3
     "--cc=ccache gcc"
@@ -46,10 +45,24 @@ fi
 say "building (log: $BUILD_DIR/ninja.log)"
 ninja -C "$BUILD_DIR" qemu-system-aarch64 qemu-img > "$BUILD_DIR/ninja.log" \
     2>&1 || {
-    grep -A12 -m3 -E "^FAILED:|error:" "$BUILD_DIR/ninja.log" >&2 ||
+    grep -A12 -m3 -E "^FAILED:| error: " "$BUILD_DIR/ninja.log" >&2 ||
         tail -40 "$BUILD_DIR/ninja.log" >&2
     die "the build failed; the full log is $BUILD_DIR/ninja.log"
 }
+
+# Firmware Debian strips from the source: from the ipxe-qemu and
+# qemu-efi-aarch64 packages, where the build tree's binary looks for it.
+datadir=$BUILD_DIR/qemu-bundle/usr/local/share/qemu
+mkdir -p "$datadir"
+for rom in /usr/lib/ipxe/qemu/*.rom; do
+    ln -sf "$rom" "$datadir/"
+done
+ln -sf /usr/share/AAVMF/AAVMF_CODE.fd "$datadir/edk2-aarch64-code.fd"
+ln -sf /usr/share/AAVMF/AAVMF_VARS.fd "$datadir/edk2-arm-vars.fd"
+# bios-tables-test opens pc-bios/edk2-aarch64-code.fd in the build tree
+mkdir -p "$BUILD_DIR/pc-bios"
+ln -sf /usr/share/AAVMF/AAVMF_CODE.fd "$BUILD_DIR/pc-bios/edk2-aarch64-code.fd"
+ln -sf /usr/share/AAVMF/AAVMF_VARS.fd "$BUILD_DIR/pc-bios/edk2-arm-vars.fd"
 
 mkdir -p "$OUT_DIR/bin"
 ln -sf "$BUILD_DIR/qemu-system-aarch64" "$OUT_DIR/bin/qemu-system-aarch64"

@@ -237,23 +237,14 @@ static const char *rcar_virt_cpu_type(RcarVirtMachineState *rms, int i)
 {
     MachineState *ms = MACHINE(rms);
     const RcarVirtCpuSlot *slot = &rms->slots[i];
-    static GHashTable *names;
-    const char *name;
+    g_autofree char *type = NULL;
 
     if (!slot->info) {
         return ms->cpu_type ?: ARM_CPU_TYPE_NAME(RCAR_VIRT_DEFAULT_CPU);
     }
-    /* Intern the type names: CPUArchId.type is a borrowed string */
-    if (!names) {
-        names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    }
-    name = g_hash_table_lookup(names, slot->info->cpu_model);
-    if (!name) {
-        name = g_strdup_printf(ARM_CPU_TYPE_NAME("%s"),
-                               slot->info->cpu_model);
-        g_hash_table_insert(names, (char *)name, (char *)name);
-    }
-    return name;
+    /* CPUArchId.type is borrowed: hand out an interned string */
+    type = g_strdup_printf(ARM_CPU_TYPE_NAME("%s"), slot->info->cpu_model);
+    return g_intern_string(type);
 }
 
 static uint64_t rcar_virt_cpu_mpidr(RcarVirtMachineState *rms, int i)
@@ -473,8 +464,6 @@ static void rcar_virt_create_virtio_mmio(RcarVirtMachineState *rms)
     for (int i = RCAR_VIRT_NUM_MMIO_TRANSPORTS - 1; i >= 0; i--) {
         DeviceState *dev = qdev_new("virtio-mmio");
 
-        /* Modern (virtio 1.0) transports: virtio-gpu requires them */
-        qdev_prop_set_bit(dev, "force-legacy", false);
         sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_fatal);
         rms->mmio[i] = dev;
         sysbus_mmio_map(SYS_BUS_DEVICE(dev), 0,
@@ -760,6 +749,14 @@ static void rcar_virt_instance_init(Object *obj)
     rms->virtio_console = false;
 }
 
+/*
+ * Modern (virtio 1.0) transports, which virtio-gpu requires.  A compat
+ * property, so that -global virtio-mmio.force-legacy=true still works.
+ */
+static GlobalProperty rcar_virt_compat[] = {
+    { "virtio-mmio", "force-legacy", "false" },
+};
+
 static void rcar_virt_class_init(ObjectClass *oc, void *data)
 {
     MachineClass *mc = MACHINE_CLASS(oc);
@@ -800,6 +797,8 @@ static void rcar_virt_class_init(ObjectClass *oc, void *data)
     mc->possible_cpu_arch_ids = rcar_virt_possible_cpu_arch_ids;
     mc->cpu_index_to_instance_props = rcar_virt_cpu_index_to_props;
     mc->get_default_cpu_node_id = rcar_virt_get_default_cpu_node_id;
+    compat_props_add(mc->compat_props, rcar_virt_compat,
+                     G_N_ELEMENTS(rcar_virt_compat));
 
     object_class_property_add_enum(oc, "soc", "RcarVirtSoc",
                                    &RcarVirtSoc_lookup,

@@ -366,11 +366,20 @@ static void test_long_forms(void)
         "-chardev null,id=c0 -device virtconsole,chardev=c0");
     g_autofree char *qtree = qtest_hmp(qts, "info qtree");
 
-    /* In command-line order from the lowest transport */
-    g_assert_cmphex(transport_of(qtree, "drive = \"d0\""), ==, MMIO_BASE);
-    g_assert_cmphex(transport_of(qtree, "dev: virtio-serial-device,"), ==,
+    /*
+     * The default NIC (no -nic given) is made first, then the -device
+     * options in command-line order, from the lowest transport up.
+     */
+    g_assert_cmphex(transport_of(qtree, "dev: virtio-net-device,"), ==,
+                    MMIO_BASE);
+    g_assert_cmphex(transport_of(qtree, "drive = \"d0\""), ==,
                     MMIO_BASE + MMIO_SIZE);
+    g_assert_cmphex(transport_of(qtree, "dev: virtio-serial-device,"), ==,
+                    MMIO_BASE + 2 * MMIO_SIZE);
     g_assert_nonnull(strstr(qtree, "dev: virtconsole,"));
+    /* Modern transports, which virtio-gpu drivers require */
+    g_assert_nonnull(strstr(qtree, "force-legacy = false"));
+    g_assert_null(strstr(qtree, "force-legacy = true"));
     qtest_quit(qts);
 }
 
@@ -381,8 +390,9 @@ static void test_virtio_console(void)
         "-chardev null,id=c0,mux=on -serial chardev:c0");
     g_autofree char *qtree = qtest_hmp(qts, "info qtree");
 
-    g_assert_cmphex(transport_of(qtree, "dev: virtio-serial-device,"), ==,
+    g_assert_cmphex(transport_of(qtree, "dev: virtio-serial-device,"), >=,
                     MMIO_BASE);
+    g_assert_nonnull(strstr(qtree, "dev: virtconsole,"));
     g_assert_nonnull(strstr(qtree, "chardev = \"c0\""));
     qtest_quit(qts);
 }
@@ -412,8 +422,8 @@ static const BadCase bad_cases[] = {
     { "too-many-cpus", "-machine rcar-virt -smp 124",
       "Invalid SMP CPUs 124" },
     { "cpu-model", "-machine rcar-virt -cpu cortex-a15", "cortex-a15" },
-    { "nic-model", "-machine rcar-virt -nic user,model=e1000",
-      "e1000" },
+    { "pci-device", "-machine rcar-virt -device virtio-blk-pci",
+      "No 'PCI' bus found for device 'virtio-blk-pci'" },
 };
 
 /* Bad options: QEMU exits non-zero, says why, and does not crash */

@@ -71,7 +71,15 @@ static void *rcar_virt_create_machine(QTestState *qts)
 
 static void rcar_virt_register_nodes(void)
 {
-    qos_node_create_machine("aarch64/rcar-virt", rcar_virt_create_machine);
+    /*
+     * Without -nic none the default NIC would take the first transport,
+     * where the tests expect their own device.  libqos' virtio-mmio driver
+     * sets queues up through the legacy QUEUE_PFN register only, so the
+     * transports are switched to the legacy interface for it.
+     */
+    qos_node_create_machine_args("aarch64/rcar-virt", rcar_virt_create_machine,
+                                 " -nic none"
+                                 " -global virtio-mmio.force-legacy=true");
     qos_node_contains("aarch64/rcar-virt", "virtio-mmio", NULL);
 }
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make check: build, then run every test suite; the last line is
+# "N passed, N failed, N skipped" and the exit status is 1 on any failure.
+#
+# Suites: shellcheck of our scripts; upstream's check-qtest-aarch64 on the
+# patched tree (which includes our rcar-virt-test and the libqos virtio
+# tests on rcar-virt); real Debian kernels booting on rcar-virt presets.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+log_dir=$OUT_DIR/check
+rm -rf "$log_dir"
+mkdir -p "$log_dir"
+passed=0
+failed=0
+skipped=0
+
+result()
+{
+    # result PASS|FAIL|SKIP NAME [WHY]
+    case "$1" in
+    PASS) passed=$((passed + 1)) ;;
+    FAIL) failed=$((failed + 1)) ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+    esac
+    printf '%s: %s%s\n' "$1" "$2" "${3:+ ($3)}"
+}
+
+summary()
+{
+    echo
+    echo "logs: $log_dir"
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+# --- build -----------------------------------------------------------
+say "building"
+if bash "$RCAR_TOP/scripts/build.sh" > "$log_dir/build.log" 2>&1; then
+    result PASS build
+else
+    tail -30 "$log_dir/build.log"
+    result FAIL build "see $log_dir/build.log"
+    summary
+fi
+
+# --- shellcheck ------------------------------------------------------
+mapfile -t scripts < <(cd "$RCAR_TOP" &&
+    { ls scripts/*.sh; echo .ci/run; ls guest/* 2>/dev/null; } | sort -u)
+if (cd "$RCAR_TOP" && shellcheck -x "${scripts[@]}") \
+        > "$log_dir/shellcheck.log" 2>&1; then
+    result PASS shellcheck
+else
+    cat "$log_dir/shellcheck.log"
+    result FAIL shellcheck "see $log_dir/shellcheck.log"
+fi
+
+# --- qtests: upstream's suite plus ours --------------------------------
+say "running check-qtest-aarch64 (upstream's qtests and rcar-virt's)"
+qtest_log=$log_dir/check-qtest-aarch64.log
+(cd "$BUILD_DIR" && ninja $(ninja -t targets all |
+        sed -n 's/^\(tests\/qtest\/[a-z0-9_-]*\): .*link.*/\1/p') \
+        > "$log_dir/qtest-build.log" 2>&1 &&
+    "$BUILD_DIR/pyvenv/bin/meson" test --no-rebuild --suite qtest-aarch64 \
+        --num-processes 1 -t 2 --print-errorlogs) > "$qtest_log" 2>&1
+while read -r status name; do
+    case "$status" in
+    OK) result PASS "$name" ;;
+    SKIP) result SKIP "$name" "the test skipped itself; see $qtest_log" ;;
+    *) result FAIL "$name" "$status; see $qtest_log" ;;
+    esac
+done < <(sed -n 's/^ *[0-9]*\/[0-9]* qemu:[^ ]* \/ \([^ ]*\) *\([A-Z]*\) .*/\2 \1/p' \
+         "$qtest_log")
+if ! grep -q '^Ok: *[1-9]' "$qtest_log"; then
+    tail -30 "$qtest_log"
+    result FAIL check-qtest-aarch64 "no test ran; see $qtest_log"
+fi
+
+# --- real guests -----------------------------------------------------
+say "booting Debian kernels on rcar-virt"
+if bash "$RCAR_TOP/scripts/boot-matrix.sh" "$OUT_DIR/bin/qemu-system-aarch64" \
+        > "$log_dir/boot.log" 2>&1; then
+    :
+fi
+while read -r line; do
+    case "$line" in
+    PASS:*) result PASS "${line#PASS: }" ;;
+    FAIL:*) result FAIL "${line#FAIL: }" ;;
+    SKIP:*) result SKIP "${line#SKIP: }" ;;
+    esac
+done < <(grep -E '^(PASS|FAIL|SKIP): ' "$log_dir/boot.log")
+if ! grep -q '^PASS: ' "$log_dir/boot.log"; then
+    tail -40 "$log_dir/boot.log"
+    result FAIL boot-tests "no boot check passed; see $log_dir/boot.log"
+elif grep -q '^FAIL: ' "$log_dir/boot.log"; then
+    echo "--- guest consoles of failed boots: $log_dir/boot.log"
+fi
+
+summary

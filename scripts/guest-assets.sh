@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Fetch Debian arm64 kernels and build the test initramfs for each of them.
+#
+# Usage: scripts/guest-assets.sh [6.1|6.12|all]      (default: all)
+#
+# For each kernel series this resolves, with apt-cache, the newest Debian
+# arm64 kernel package (6.1: linux-image-6.1.0-N-arm64 from bookworm; 6.12:
+# linux-image-6.12.N+...-arm64 from bookworm-backports), downloads it and
+# busybox-static:arm64 with apt-get download, and writes
+#     $RCAR_CACHE/guest/<kernel release>/{vmlinuz,initrd.gz,versions}
+# The initramfs holds busybox, guest/init (with guest/udhcpc.script) and the
+# virtio, 9p and ext4 modules with their dependencies, uncompressed because
+# busybox's modprobe cannot read .ko.xz.  The directory of each kernel is
+# printed on stdout; progress goes to stderr.  Nothing is redone while the
+# packages, guest/ and this script are unchanged.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh"
+export PATH=$PATH:/usr/sbin:/sbin
+
+guest_cache=$RCAR_CACHE/guest
+deb_dir=$guest_cache/debs
+
+# Modules the checks of guest/init need.  Their dependencies are added from
+# modules.dep; ones a kernel has built in (virtio_console in 6.12) are left
+# out.  crc32c_generic is only a soft dependency of ext4 (metadata_csum),
+# which busybox's modprobe does not follow.
+modules=(virtio_mmio virtio_blk virtio_net virtio_console virtio_rng
+         virtio_gpu 9pnet_virtio 9p crc32c_generic ext4)
+
+usage()
+{
+    echo "usage: ${0##*/} [6.1|6.12|all]" >&2
+    exit 1
+}
+
+# need_tools CMD:PACKAGE...: install the packages of missing commands.
+need_tools()
+{
+    local want=() t
+    for t in "$@"; do
+        command -v "${t%%:*}" >/dev/null || want+=("${t#*:}")
+    done
+    [ "${#want[@]}" -eq 0 ] && return
+    [ "$(id -u)" -eq 0 ] ||
+        die "missing ${want[*]}: install them (sudo apt-get install" \
+            "${want[*]}) or run scripts/deps.sh as root"
+    say "installing ${want[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" \
+        >/dev/null || die "apt-get could not install ${want[*]}"
+}
+
+# newest_package PREFIX NAME_REGEX SUITE_REGEX: print "name version" of the
+# newest arm64 package named PREFIX... matching NAME_REGEX, from a suite
+# matching SUITE_REGEX.
+newest_package()
+{
+    local names best="" best_ver="" name ver from suite
+    mapfile -t names < <(apt-cache pkgnames "$1" | grep -E "^$2\$" |
+                         sed 's/$/:arm64/')
+    [ "${#names[@]}" -gt 0 ] || return 0
+    # madison: " name:arm64 | version | URI suite/component arm64 Packages"
+    while IFS='|' read -r name ver from; do
+        name=${name// /}
+        name=${name%:arm64}
+        ver=${ver// /}
+        suite=$(echo "$from" | awk '$NF == "Packages" { print $2 }')
+        [[ "$suite" =~ ^$3/ ]] || continue
+        if [ -z "$best" ] || dpkg --compare-versions "$ver" gt "$best_ver"
+        then
+            best=$name
+            best_ver=$ver
+        fi
+    done < <(apt-cache madison "${names[@]}")
+    [ -n "$best" ] && echo "$best $best_ver"
+    return 0
+}
+
+# resolve WHAT: print "name version" of the package to use for WHAT
+# (busybox, 6.1 or 6.12).  apt-cache takes seconds here, so the answer is
+# kept until the package lists change.
+resolve()
+{
+    local lists memo answer
+    lists=$(stat -c '%n %Y %s' /var/lib/apt/lists/*Packages* 2>/dev/null |
+            sha256sum | cut -c1-16)
+    memo=$guest_cache/resolved-$1
+    if [ -f "$memo" ] && read -r id answer < "$memo" && [ "$id" = "$lists" ]
+    then
+        echo "$answer"
+        return
+    fi
+    case "$1" in
+    busybox)
+        answer=$(newest_package busybox-static busybox-static \
+                 'bookworm(-security|-updates)?')
+        ;;
+    6.1)
+        answer=$(newest_package linux-image-6.1 \
+                 'linux-image-6\.1\.0-[0-9]+-arm64' \
+                 'bookworm(-security|-updates)?')
+        ;;
+    6.12)
+        answer=$(newest_package linux-image-6.12 \
+                 'linux-image-6\.12\.[0-9]+\+[a-z0-9.]+-arm64' \
+                 'bookworm-backports')
+        ;;
+    esac
+    [ -n "$answer" ] || return 0
+    mkdir -p "$guest_cache"
+    echo "$lists $answer" > "$memo"
+    echo "$answer"
+}
+
+# fetch NAME VERSION: print the path of the cached .deb, downloading it.
+fetch()
+{
+    local deb="$deb_dir/${1}_${2//:/%3a}_arm64.deb"
+    if [ ! -s "$deb" ]; then
+        say "downloading $1:arm64 $2"
+        mkdir -p "$deb_dir"
+        # As root, apt would switch to its _apt user, which cannot write
+        # into a home directory, and warn.
+        local opts=()
+        [ "$(id -u)" -ne 0 ] || opts=(-o APT::Sandbox::User=root)
+        (cd "$deb_dir" && apt-get download -q "${opts[@]}" "$1:arm64=$2" >&2) ||
+            die "apt-get download $1:arm64=$2 failed; run" \
+                "scripts/apt-setup.sh as root to refresh the package lists"
+        [ -s "$deb" ] || die "apt-get download did not produce $deb"
+    fi
+    echo "$deb"
+}
+
+# build_kernel SERIES NAME VERSION BUSYBOX_DEB BUSYBOX_VERSION
+build_kernel()
+{
+    local series=$1 pkg=$2 ver=$3 bb_deb=$4 bb_ver=$5
+    local kver=${pkg#linux-image-}
+    local out=$guest_cache/$kver key deb work root m line ko dst
+    local paths=() names=()
+
+    # Rebuild when the packages, the guest files or this script change.
+    key=$(cat "$RCAR_TOP/guest/init" "$RCAR_TOP/guest/udhcpc.script" \
+              "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
+    key="$pkg $ver busybox-static $bb_ver $key"
+    if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$key" ]; then
+        echo "$out"
+        return
+    fi
+
+    deb=$(fetch "$pkg" "$ver")
+    say "building the $series initramfs for $kver"
+    work=$(mktemp -d "$guest_cache/build.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: work is local
+    trap "rm -rf '$work'" EXIT
+    dpkg-deb -x "$deb" "$work/pkg"
+    [ -d "$work/pkg/lib/modules/$kver" ] ||
+        die "$pkg has no lib/modules/$kver: is it a kernel image package?"
+    depmod -b "$work/pkg" "$kver"
+
+    # The dependency closure, in load order, of the modules we want.
+    for m in "${modules[@]}"; do
+        local deps
+        deps=$(modprobe -d "$work/pkg" -S "$kver" --show-depends "$m" \
+               2>&1) || die "$kver has no module $m (modprobe: $deps)"
+        while read -r line; do
+            case "$line" in
+            builtin\ *) ;;
+            insmod\ *)
+                ko=${line#insmod }
+                ko=${ko%% *}
+                ko=${ko#"$work/pkg/"}
+                if [[ " ${paths[*]} " != *" $ko "* ]]; then
+                    paths+=("$ko")
+                fi
+                ;;
+            *) die "unexpected modprobe output for $m: $line" ;;
+            esac
+        done <<< "$deps"
+    done
+
+    root=$work/root
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,mnt,etc,root}
+    mkdir -p "$root/lib/modules/$kver"
+    for ko in "${paths[@]}"; do
+        dst=$root/${ko%.xz}
+        mkdir -p "$(dirname "$dst")"
+        case "$ko" in
+        *.ko) cp "$work/pkg/$ko" "$dst" ;;
+        *.ko.xz) xz -dc "$work/pkg/$ko" > "$dst" ;;
+        *) die "$kver: cannot unpack module $ko (only .ko and .ko.xz)" ;;
+        esac
+        m=${dst##*/}
+        names+=("${m%.ko}")
+    done
+    cp "$work/pkg/lib/modules/$kver"/modules.{builtin,builtin.modinfo,order} \
+       "$root/lib/modules/$kver/"
+    depmod -b "$root" "$kver"
+    printf '%s\n' "${names[@]}" > "$root/etc/rcar-modules"
+
+    dpkg-deb -x "$bb_deb" "$work/bb"
+    cp "$work/bb/bin/busybox" "$root/bin/busybox"
+    ln -s busybox "$root/bin/sh"
+    install -m 755 "$RCAR_TOP/guest/init" "$root/init"
+    install -m 755 "$RCAR_TOP/guest/udhcpc.script" "$root/etc/udhcpc.script"
+
+    mkdir -p "$work/out"
+    cp "$work/pkg/boot/vmlinuz-$kver" "$work/out/vmlinuz"
+    (cd "$root" && find . -print0 | LC_ALL=C sort -z |
+        cpio --null --create --format=newc --owner=0:0 --reproducible \
+             --quiet) | gzip -9n > "$work/out/initrd.gz"
+    {
+        echo "$pkg:arm64 $ver"
+        echo "busybox-static:arm64 $bb_ver"
+        echo "modules: ${names[*]}"
+    } > "$work/out/versions"
+    echo "$key" > "$work/out/stamp"
+
+    rm -rf "$out"
+    mv "$work/out" "$out"
+    rm -rf "$work"
+    trap - EXIT
+    echo "$out"
+}
+
+case "${1:-all}" in
+6.1) series=(6.1) ;;
+6.12) series=(6.12) ;;
+all) series=(6.1 6.12) ;;
+*) usage ;;
+esac
+[ "$#" -le 1 ] || usage
+
+need_tools cpio:cpio depmod:kmod xz:xz-utils dpkg-deb:dpkg apt-cache:apt
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    die "apt has no arm64 architecture; run scripts/apt-setup.sh as root"
+fi
+
+read -r bb_name bb_ver < <(resolve busybox) ||
+    die "apt-cache knows no busybox-static:arm64; run scripts/apt-setup.sh" \
+        "as root (it enables arm64 and updates the package lists)"
+bb_deb=$(fetch "$bb_name" "$bb_ver")
+
+for s in "${series[@]}"; do
+    read -r pkg ver < <(resolve "$s") ||
+        die "apt-cache finds no $s arm64 kernel package; run" \
+            "scripts/apt-setup.sh as root to enable bookworm-backports" \
+            "and update the package lists"
+    build_kernel "$s" "$pkg" "$ver" "$bb_deb" "$bb_ver"
+done

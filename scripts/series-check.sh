@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make series-check: every patch of the series applies in order, the tree
+# builds with each one applied (the series is bisectable), and each passes
+# QEMU's scripts/checkpatch.pl with no errors and no warnings.
+#
+# It steps the usual source tree through the commits that scripts/apply.sh
+# made and builds incrementally in the usual build directory, then returns
+# both to the tip of the series.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+bash "$RCAR_TOP/scripts/build.sh"
+bash "$RCAR_TOP/scripts/series.sh"
+
+tip=$(git -C "$SRC_TREE" rev-parse series)
+mapfile -t commits < <(git -C "$SRC_TREE" rev-list --reverse base..series)
+bad=0
+restore()
+{
+    git -C "$SRC_TREE" checkout -q -f series
+}
+trap restore EXIT
+
+i=0
+for c in "${commits[@]}"; do
+    i=$((i + 1))
+    subject=$(git -C "$SRC_TREE" log -1 --format=%s "$c")
+    say "[$i/${#commits[@]}] $subject"
+    git -C "$SRC_TREE" checkout -q -f "$c"
+    if ! ninja -C "$BUILD_DIR" > "$BUILD_DIR/series-check-$i.log" 2>&1; then
+        grep -A12 -m3 -E '^FAILED:|error:' "$BUILD_DIR/series-check-$i.log"
+        echo "FAIL: patch $i does not build: $subject"
+        bad=1
+        continue
+    fi
+    out=$(git -C "$SRC_TREE" format-patch --stdout -1 "$c" |
+          (cd "$SRC_TREE" && ./scripts/checkpatch.pl --no-signoff -q -) 2>&1) ||
+        true
+    if [ -n "$out" ] && ! grep -q 'total: 0 errors, 0 warnings' <<< "$out"; then
+        printf '%s\n' "$out"
+        echo "FAIL: patch $i is not checkpatch-clean: $subject"
+        bad=1
+    else
+        echo "PASS: patch $i builds and is checkpatch-clean: $subject"
+    fi
+done
+restore
+trap - EXIT
+git -C "$SRC_TREE" rev-parse series | grep -qx "$tip"
+ninja -C "$BUILD_DIR" > /dev/null
+[ "$bad" -eq 0 ] || die "the series needs work: see the FAIL lines above"
+say "all ${#commits[@]} patches apply, build and pass checkpatch"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make series: export the series as git format-patch files (with a cover
+# letter) against the pinned base, into out/series.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+bash "$RCAR_TOP/scripts/apply.sh"
+dest=$OUT_DIR/series
+rm -rf "$dest"
+mkdir -p "$dest"
+
+ident=$(sed -n 's/^From: //p' "$RCAR_TOP/patches/"0001-*.patch | head -1)
+count=$(git -C "$SRC_TREE" rev-list --count base..series)
+git -C "$SRC_TREE" -c core.abbrev=12 format-patch -q --cover-letter \
+    --thread=shallow --subject-prefix="PATCH" -o "$dest" \
+    --signoff --from="$ident" base..series
+cover=$(ls "$dest"/0000-cover-letter.patch)
+# Fill in the cover letter from patches/cover-letter.txt
+subject=$(head -1 "$RCAR_TOP/patches/cover-letter.txt")
+python3 - "$cover" "$RCAR_TOP/patches/cover-letter.txt" "$subject" <<'PY'
+import sys
+path, body_path, subject = sys.argv[1:]
+text = open(path).read()
+body = open(body_path).read().split("\n", 2)[2]
+text = text.replace("*** SUBJECT HERE ***", subject)
+text = text.replace("*** BLURB HERE ***", body.rstrip("\n"))
+open(path, "w").write(text)
+PY
+say "wrote $count patches and a cover letter to $dest"
