@@ -6,7 +6,9 @@
 # Only files whose content changed are rewritten, so the build after a
 # one-file change recompiles what depends on that file and nothing else.
 # The commits are what `make series` exports with git format-patch.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 tree=${1:-$SRC_TREE}
@@ -46,7 +48,7 @@ while read -r name files; do
         git apply --cached --whitespace=nowarn "$tmp/diff" 2>"$tmp/err" || {
             cat "$tmp/err" >&2
             die "patches/$name does not apply on the base plus the" \
-                "patches before it; refresh it (docs/devel/rcar-series.rst)"
+                "patches before it; refresh it (docs/DEVELOPING.md)"
         }
     fi
     for f in $files; do

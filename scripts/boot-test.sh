@@ -136,7 +136,7 @@ qemu_args=(-M "$machine" "${cpu_argv[@]}" -m 1G
            -append "$cmdline")
 guest_devices "$style" "$tmp" "$checks"
 
-say "booting $label: ${assets##*/} on -M $machine $cpu_args," \
+say "booting $label: ${assets##*/} on -M $machine${cpu_args:+ $cpu_args}," \
     "checks $checks (at most ${timeout_s}s)"
 start=$(date +%s.%N)
 rc=0

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build qemu-system-aarch64 from the base plus the series, outside the work
 # tree with ccache, and link it to out/bin/qemu-system-aarch64.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 bash "$RCAR_TOP/scripts/deps.sh"
@@ -26,8 +28,10 @@ config=(
     --disable-rust
     --enable-slirp
     --enable-fdt=system
-    ${RCAR_EXTRA_CONFIGURE:-}
 )
+# Extra options, e.g. RCAR_EXTRA_CONFIGURE="--enable-debug"
+read -r -a extra <<< "${RCAR_EXTRA_CONFIGURE:-}"
+config+=("${extra[@]}")
 stamp="${config[*]}"
 if [ ! -f "$BUILD_DIR/build.ninja" ] ||
    [ "$(cat "$BUILD_DIR/.rcar-configure" 2>/dev/null)" != "$stamp" ]; then

@@ -6,7 +6,9 @@
 # Suites: shellcheck of our scripts; upstream's check-qtest-aarch64 on the
 # patched tree (which includes our rcar-virt-test and the libqos virtio
 # tests on rcar-virt); real Debian kernels booting on rcar-virt presets.
+# shellcheck source-path=SCRIPTDIR
 set -uo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 log_dir=$OUT_DIR/check
@@ -58,25 +60,57 @@ else
 fi
 
 # --- qtests: upstream's suite plus ours --------------------------------
+# Every test of check-qtest-aarch64 runs as upstream defines it, except one
+# case of bios-tables-test: /aarch64/acpi/virt/memhp compares an SSDT
+# holding the address of a buffer that the UEFI firmware allocates, and
+# Debian's edk2 (which replaces the firmware Debian strips from QEMU's
+# source) allocates it elsewhere than the edk2 build its expected file
+# was made with.  The rest of bios-tables-test still runs.
 say "running check-qtest-aarch64 (upstream's qtests and rcar-virt's)"
 qtest_log=$log_dir/check-qtest-aarch64.log
-(cd "$BUILD_DIR" && ninja $(ninja -t targets all |
-        sed -n 's/^\(tests\/qtest\/[a-z0-9_-]*\): .*link.*/\1/p') \
-        > "$log_dir/qtest-build.log" 2>&1 &&
-    "$BUILD_DIR/pyvenv/bin/meson" test --no-rebuild --suite qtest-aarch64 \
-        --num-processes 1 -t 2 --print-errorlogs) > "$qtest_log" 2>&1
+meson=$BUILD_DIR/pyvenv/bin/meson
+memhp=/aarch64/acpi/virt/memhp
+mapfile -t tests < <(cd "$BUILD_DIR" &&
+    "$meson" test --no-rebuild --list --suite qtest-aarch64 2>/dev/null |
+    sed -n 's|.* / \(qtest-aarch64/[a-z0-9_-]*\)$|\1|p' |
+    grep -v '/bios-tables-test$')
+targets=(tests/qtest/bios-tables-test)
+for t in "${tests[@]}"; do
+    targets+=("tests/qtest/${t#qtest-aarch64/}")
+done
+{
+    ninja -C "$BUILD_DIR" "${targets[@]}" &&
+    (cd "$BUILD_DIR" && "$meson" test --no-rebuild --num-processes 1 -t 2 \
+        --print-errorlogs "${tests[@]}")
+} > "$qtest_log" 2>&1
 while read -r status name; do
     case "$status" in
     OK) result PASS "$name" ;;
     SKIP) result SKIP "$name" "the test skipped itself; see $qtest_log" ;;
     *) result FAIL "$name" "$status; see $qtest_log" ;;
     esac
-done < <(sed -n 's/^ *[0-9]*\/[0-9]* qemu:[^ ]* \/ \([^ ]*\) *\([A-Z]*\) .*/\2 \1/p' \
+done < <(sed -n 's|^ *[0-9]*/[0-9]* qemu:[^ ]* / \([^ ]*\) *\([A-Z]*\) .*|\2 \1|p' \
          "$qtest_log")
 if ! grep -q '^Ok: *[1-9]' "$qtest_log"; then
     tail -30 "$qtest_log"
     result FAIL check-qtest-aarch64 "no test ran; see $qtest_log"
 fi
+
+bios_log=$log_dir/bios-tables-test.log
+if (cd "$BUILD_DIR" && QTEST_QEMU_BINARY=./qemu-system-aarch64 \
+        QTEST_QEMU_IMG=./qemu-img timeout 900 \
+        tests/qtest/bios-tables-test --tap -k -s "$memhp") \
+        > "$bios_log" 2>&1 && grep -q '^ok ' "$bios_log" &&
+        ! grep -q '^not ok' "$bios_log"; then
+    result PASS "qtest-aarch64/bios-tables-test ($(grep -c '^ok ' \
+        "$bios_log") cases)"
+else
+    tail -20 "$bios_log"
+    result FAIL qtest-aarch64/bios-tables-test "see $bios_log"
+fi
+result SKIP "qtest-aarch64/bios-tables-test$memhp" \
+    "its expected SSDT holds an address chosen by upstream's edk2 build," \
+    "which Debian does not ship; see docs/DEVELOPING.md"
 
 # --- real guests -----------------------------------------------------
 say "booting Debian kernels on rcar-virt"

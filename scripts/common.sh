@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared settings for qemu-rcar scripts: where the cache, base and build
 # trees live (outside the work tree, so they survive fresh clones).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 source-path=SCRIPTDIR
+# (the variables here are used by the scripts that source this file)
 
 RCAR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=base.pin

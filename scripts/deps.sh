@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages listed in scripts/packages.txt that are
 # missing, after adding the apt entries they come from.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 want=()

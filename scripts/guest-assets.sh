@@ -22,12 +22,19 @@ export PATH=$PATH:/usr/sbin:/sbin
 guest_cache=$RCAR_CACHE/guest
 deb_dir=$guest_cache/debs
 
-# Modules the checks of guest/init need.  Their dependencies are added from
-# modules.dep; ones a kernel has built in (virtio_console in 6.12) are left
-# out.  crc32c_generic is only a soft dependency of ext4 (metadata_csum),
-# which busybox's modprobe does not follow.
-modules=(virtio_mmio virtio_blk virtio_net virtio_console virtio_rng
-         virtio_gpu 9pnet_virtio 9p crc32c_generic ext4)
+# The modules each check of guest/init needs.  Their dependencies are added
+# from modules.dep; ones a kernel has built in (virtio_console in 6.12) are
+# left out.  ext4 wants crc32c only as a soft dependency (for
+# metadata_csum), which busybox's modprobe does not follow.  The guest loads
+# only the modules of the checks it runs: they take seconds under TCG.
+declare -A check_modules=(
+    [blk]="virtio_mmio virtio_blk crc32c_generic ext4"
+    [net]="virtio_mmio virtio_net"
+    [9p]="virtio_mmio 9pnet_virtio 9p"
+    [hvc]="virtio_mmio virtio_console"
+    [rng]="virtio_mmio virtio_rng"
+    [drm]="virtio_mmio virtio_gpu"
+)
 
 usage()
 {
@@ -82,7 +89,7 @@ newest_package()
 # kept until the package lists change.
 resolve()
 {
-    local lists memo answer
+    local lists memo id answer
     lists=$(stat -c '%n %Y %s' /var/lib/apt/lists/*Packages* 2>/dev/null |
             sha256sum | cut -c1-16)
     memo=$guest_cache/resolved-$1
@@ -124,7 +131,8 @@ fetch()
         # into a home directory, and warn.
         local opts=()
         [ "$(id -u)" -ne 0 ] || opts=(-o APT::Sandbox::User=root)
-        (cd "$deb_dir" && apt-get download -q "${opts[@]}" "$1:arm64=$2" >&2) ||
+        (cd "$deb_dir" &&
+            apt-get download -q "${opts[@]}" "$1:arm64=$2" >&2) ||
             die "apt-get download $1:arm64=$2 failed; run" \
                 "scripts/apt-setup.sh as root to refresh the package lists"
         [ -s "$deb" ] || die "apt-get download did not produce $deb"
@@ -132,13 +140,40 @@ fetch()
     echo "$deb"
 }
 
+# closure TREE KVER MODULE...: the module files (relative to TREE) that
+# loading MODULEs takes, in load order.
+closure()
+{
+    local tree=$1 kver=$2 m deps line ko seen=" "
+    shift 2
+    for m in "$@"; do
+        deps=$(modprobe -d "$tree" -S "$kver" --show-depends "$m" 2>&1) ||
+            die "$kver has no module $m (modprobe: $deps)"
+        while read -r line; do
+            case "$line" in
+            builtin\ *) ;;
+            insmod\ *)
+                ko=${line#insmod }
+                ko=${ko%% *}
+                ko=${ko#"$tree/"}
+                if [[ "$seen" != *" $ko "* ]]; then
+                    seen+="$ko "
+                    echo "$ko"
+                fi
+                ;;
+            *) die "cannot parse modprobe --show-depends $m: '$line';" \
+                   "this script needs updating for this kmod" ;;
+            esac
+        done <<< "$deps"
+    done
+}
+
 # build_kernel SERIES NAME VERSION BUSYBOX_DEB BUSYBOX_VERSION
 build_kernel()
 {
     local series=$1 pkg=$2 ver=$3 bb_deb=$4 bb_ver=$5
     local kver=${pkg#linux-image-}
-    local out=$guest_cache/$kver key deb work root m line ko dst
-    local paths=() names=()
+    local out=$guest_cache/$kver key deb work root c want list m ko dst
 
     # Rebuild when the packages, the guest files or this script change.
     key=$(cat "$RCAR_TOP/guest/init" "$RCAR_TOP/guest/udhcpc.script" \
@@ -159,31 +194,26 @@ build_kernel()
         die "$pkg has no lib/modules/$kver: is it a kernel image package?"
     depmod -b "$work/pkg" "$kver"
 
-    # The dependency closure, in load order, of the modules we want.
-    for m in "${modules[@]}"; do
-        local deps
-        deps=$(modprobe -d "$work/pkg" -S "$kver" --show-depends "$m" \
-               2>&1) || die "$kver has no module $m (modprobe: $deps)"
-        while read -r line; do
-            case "$line" in
-            builtin\ *) ;;
-            insmod\ *)
-                ko=${line#insmod }
-                ko=${ko%% *}
-                ko=${ko#"$work/pkg/"}
-                if [[ " ${paths[*]} " != *" $ko "* ]]; then
-                    paths+=("$ko")
-                fi
-                ;;
-            *) die "unexpected modprobe output for $m: $line" ;;
-            esac
-        done <<< "$deps"
-    done
-
     root=$work/root
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,mnt,etc,root}
-    mkdir -p "$root/lib/modules/$kver"
-    for ko in "${paths[@]}"; do
+    mkdir -p "$root/lib/modules/$kver" "$root/etc/rcar-modules"
+    # /etc/rcar-modules/CHECK: the modules of CHECK in load order; "all"
+    # for the shell.  Modules are stored uncompressed.
+    for c in "${!check_modules[@]}" all; do
+        if [ "$c" = all ]; then
+            want=${check_modules[*]}
+        else
+            want=${check_modules[$c]}
+        fi
+        # shellcheck disable=SC2086 # a list of names
+        list=$(closure "$work/pkg" "$kver" $want)
+        for ko in $list; do
+            m=${ko##*/}
+            m=${m%.xz}
+            echo "${m%.ko}"
+        done > "$root/etc/rcar-modules/$c"
+    done
+    for ko in $list; do           # the last list, all
         dst=$root/${ko%.xz}
         mkdir -p "$(dirname "$dst")"
         case "$ko" in
@@ -191,13 +221,10 @@ build_kernel()
         *.ko.xz) xz -dc "$work/pkg/$ko" > "$dst" ;;
         *) die "$kver: cannot unpack module $ko (only .ko and .ko.xz)" ;;
         esac
-        m=${dst##*/}
-        names+=("${m%.ko}")
     done
     cp "$work/pkg/lib/modules/$kver"/modules.{builtin,builtin.modinfo,order} \
        "$root/lib/modules/$kver/"
     depmod -b "$root" "$kver"
-    printf '%s\n' "${names[@]}" > "$root/etc/rcar-modules"
 
     dpkg-deb -x "$bb_deb" "$work/bb"
     cp "$work/bb/bin/busybox" "$root/bin/busybox"
@@ -213,7 +240,7 @@ build_kernel()
     {
         echo "$pkg:arm64 $ver"
         echo "busybox-static:arm64 $bb_ver"
-        echo "modules: ${names[*]}"
+        echo "modules: $(paste -sd' ' "$root/etc/rcar-modules/all")"
     } > "$work/out/versions"
     echo "$key" > "$work/out/stamp"
 
@@ -232,9 +259,20 @@ all) series=(6.1 6.12) ;;
 esac
 [ "$#" -le 1 ] || usage
 
-need_tools cpio:cpio depmod:kmod xz:xz-utils dpkg-deb:dpkg apt-cache:apt
+need_tools cpio:cpio depmod:kmod xz:xz-utils dpkg-deb:dpkg apt-cache:apt \
+    flock:util-linux
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    die "apt has no arm64 architecture; run scripts/apt-setup.sh as root"
+    [ "$(id -u)" -eq 0 ] ||
+        die "apt has no arm64 architecture; run scripts/apt-setup.sh as root"
+    bash "$RCAR_TOP/scripts/apt-setup.sh"
+fi
+
+# One builder at a time: parallel boot tests share this cache.
+mkdir -p "$guest_cache"
+exec 9> "$guest_cache/lock"
+if ! flock -n 9; then
+    say "waiting for another guest-assets.sh to finish"
+    flock 9
 fi
 
 read -r bb_name bb_ver < <(resolve busybox) ||

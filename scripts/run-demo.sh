@@ -67,5 +67,6 @@ qemu_args=(-M "$machine" "${cpu_argv[@]}" -m 1G -nographic
            -append "console=ttyAMA0 quiet rcar.mode=shell")
 guest_devices "$style" "$tmp" "$checks"
 
-say "booting ${assets##*/} on -M $machine $cpu_args (Ctrl-A X quits)"
+say "booting ${assets##*/} on -M $machine${cpu_args:+ $cpu_args}" \
+    "(Ctrl-A X quits)"
 "$qemu" "${qemu_args[@]}"

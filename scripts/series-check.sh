@@ -7,7 +7,9 @@
 # It steps the usual source tree through the commits that scripts/apply.sh
 # made and builds incrementally in the usual build directory, then returns
 # both to the tip of the series.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 bash "$RCAR_TOP/scripts/build.sh"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make series: export the series as git format-patch files (with a cover
 # letter) against the pinned base, into out/series.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 bash "$RCAR_TOP/scripts/apply.sh"
