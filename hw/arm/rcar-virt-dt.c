@@ -14,6 +14,8 @@
 #include "hw/arm/rcar-virt.h"
 #include "hw/arm/bsa.h"
 #include "hw/arm/fdt.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pcie_host.h"
 #include "system/device_tree.h"
 #include "target/arm/cpu.h"
 #include <libfdt.h>
@@ -327,4 +329,91 @@ void rcar_virt_fdt_add_virtio_mmio(RcarVirtMachineState *rms)
                                GIC_FDT_IRQ_FLAGS_EDGE_LO_HI);
         qemu_fdt_setprop(fdt, node, "dma-coherent", NULL, 0);
     }
+}
+
+/* The MSI controller of pcie=on, inside the GIC node */
+void rcar_virt_fdt_add_msi(RcarVirtMachineState *rms)
+{
+    void *fdt = MACHINE(rms)->fdt;
+    const MemMapEntry *e;
+    g_autofree char *node = NULL;
+
+    if (!rms->msi_phandle) {
+        return;
+    }
+    e = &rms->memmap[rms->msi_is_its ? RCAR_VIRT_GIC_ITS : RCAR_VIRT_GIC_V2M];
+    node = g_strdup_printf("/intc@%" PRIx64 "/%s@%" PRIx64,
+                           rms->memmap[RCAR_VIRT_GIC_DIST].base,
+                           rms->msi_is_its ? "its" : "v2m", e->base);
+    qemu_fdt_add_subnode(fdt, node);
+    qemu_fdt_setprop_string(fdt, node, "compatible",
+                            rms->msi_is_its ? "arm,gic-v3-its"
+                                            : "arm,gic-v2m-frame");
+    qemu_fdt_setprop(fdt, node, "msi-controller", NULL, 0);
+    if (rms->msi_is_its) {
+        qemu_fdt_setprop_cell(fdt, node, "#msi-cells", 1);
+    }
+    qemu_fdt_setprop_sized_cells(fdt, node, "reg", 2, e->base, 2, e->size);
+    qemu_fdt_setprop_cell(fdt, node, "phandle", rms->msi_phandle);
+}
+
+/*
+ * pcie=on: a pci-host-ecam-generic node.  Legacy INTx pins are swizzled
+ * by slot as the GPEX host does, (pin + slot) % 4 onto four SPIs, which
+ * the interrupt-map spells out for slots 0-3 (the mask keeps only the two
+ * low slot bits).
+ */
+void rcar_virt_fdt_add_pcie(RcarVirtMachineState *rms)
+{
+    void *fdt = MACHINE(rms)->fdt;
+    const MemMapEntry *ecam = &rms->memmap[RCAR_VIRT_PCIE_ECAM];
+    const MemMapEntry *mmio = &rms->memmap[RCAR_VIRT_PCIE_MMIO];
+    const MemMapEntry *pio = &rms->memmap[RCAR_VIRT_PCIE_PIO];
+    g_autofree char *node = NULL;
+    uint32_t map[4 * 4 * 10];
+    int n = 0;
+
+    if (!rms->pcie) {
+        return;
+    }
+    node = g_strdup_printf("/pcie@%" PRIx64, ecam->base);
+    qemu_fdt_add_subnode(fdt, node);
+    qemu_fdt_setprop_string(fdt, node, "compatible", "pci-host-ecam-generic");
+    qemu_fdt_setprop_string(fdt, node, "device_type", "pci");
+    qemu_fdt_setprop_cell(fdt, node, "#address-cells", 3);
+    qemu_fdt_setprop_cell(fdt, node, "#size-cells", 2);
+    qemu_fdt_setprop_cell(fdt, node, "linux,pci-domain", 0);
+    qemu_fdt_setprop_cells(fdt, node, "bus-range", 0,
+                           ecam->size / PCIE_MMCFG_SIZE_MIN - 1);
+    qemu_fdt_setprop(fdt, node, "dma-coherent", NULL, 0);
+    qemu_fdt_setprop_sized_cells(fdt, node, "reg", 2, ecam->base,
+                                 2, ecam->size);
+    qemu_fdt_setprop_sized_cells(fdt, node, "ranges",
+        1, FDT_PCI_RANGE_IOPORT, 2, 0, 2, pio->base, 2, pio->size,
+        1, FDT_PCI_RANGE_MMIO, 2, mmio->base, 2, mmio->base, 2, mmio->size);
+    if (rms->msi_phandle && rms->msi_is_its) {
+        qemu_fdt_setprop_cells(fdt, node, "msi-map", 0, rms->msi_phandle,
+                               0, 0x10000);
+    } else if (rms->msi_phandle) {
+        qemu_fdt_setprop_cell(fdt, node, "msi-parent", rms->msi_phandle);
+    }
+
+    qemu_fdt_setprop_cell(fdt, node, "#interrupt-cells", 1);
+    for (int slot = 0; slot < 4; slot++) {
+        for (int pin = 0; pin < PCI_NUM_PINS; pin++) {
+            uint32_t entry[10] = {
+                PCI_DEVFN(slot, 0) << 8, 0, 0, pin + 1,
+                rms->gic_phandle, 0, 0, GIC_FDT_IRQ_TYPE_SPI,
+                RCAR_VIRT_SPI_PCIE + (pin + slot) % PCI_NUM_PINS,
+                RCAR_VIRT_FDT_IRQ_LEVEL,
+            };
+
+            for (int i = 0; i < 10; i++) {
+                map[n++] = cpu_to_be32(entry[i]);
+            }
+        }
+    }
+    qemu_fdt_setprop(fdt, node, "interrupt-map", map, sizeof(map));
+    qemu_fdt_setprop_cells(fdt, node, "interrupt-map-mask",
+                           PCI_DEVFN(3, 0) << 8, 0, 0, 7);
 }

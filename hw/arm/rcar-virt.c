@@ -24,6 +24,9 @@
 #include "hw/char/pl011.h"
 #include "hw/intc/arm_gic.h"
 #include "hw/intc/arm_gicv3_common.h"
+#include "hw/intc/arm_gicv3_its_common.h"
+#include "hw/pci-host/gpex.h"
+#include "hw/pci/pci.h"
 #include "hw/loader.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
@@ -48,6 +51,8 @@ static const MemMapEntry rcar_virt_memmap[RCAR_VIRT_REGION_COUNT] = {
     [RCAR_VIRT_GIC_CPU] =     { 0x08010000, 0x00010000 },
     [RCAR_VIRT_GIC_HYP] =     { 0x08030000, 0x00010000 },
     [RCAR_VIRT_GIC_VCPU] =    { 0x08040000, 0x00010000 },
+    [RCAR_VIRT_GIC_V2M] =     { 0x08020000, 0x00001000 },
+    [RCAR_VIRT_GIC_ITS] =     { 0x08080000, 0x00020000 },
     [RCAR_VIRT_GIC_REDIST] =  { 0x080a0000, 0x00f60000 },
     [RCAR_VIRT_UART] =        { 0x09000000, 0x00001000 },
     [RCAR_VIRT_RTC] =         { 0x09010000, 0x00001000 },
@@ -356,6 +361,13 @@ static void rcar_virt_create_gic(RcarVirtMachineState *rms)
         qdev_prop_set_uint32(rms->gic, "revision", 3);
         qlist_append_int(redist_count, ncpus);
         qdev_prop_set_array(rms->gic, "redist-region-count", redist_count);
+        if (rms->pcie && !kvm_irqchip_in_kernel()) {
+            /* The emulated ITS delivers MSIs as LPIs */
+            object_property_set_link(OBJECT(rms->gic), "sysmem",
+                                     OBJECT(get_system_memory()),
+                                     &error_abort);
+            qdev_prop_set_bit(rms->gic, "has-lpi", true);
+        }
     }
     qdev_prop_set_uint32(rms->gic, "num-cpu", ncpus);
     qdev_prop_set_uint32(rms->gic, "num-irq", RCAR_VIRT_NUM_SPIS + 32);
@@ -547,7 +559,7 @@ static void rcar_virt_load_firmware(RcarVirtMachineState *rms)
         exit(1);
     }
     mr = g_new(MemoryRegion, 1);
-    memory_region_init_rom(mr, OBJECT(rms), "rcar-virt.bootrom", rom->size,
+    memory_region_init_rom(mr, NULL, "rcar-virt.bootrom", rom->size,
                            &error_fatal);
     memory_region_add_subregion(get_system_memory(), rom->base, mr);
     size = load_image_mr(path, mr);
@@ -557,6 +569,84 @@ static void rcar_virt_load_firmware(RcarVirtMachineState *rms)
         exit(1);
     }
     rms->bootinfo.firmware_loaded = true;
+}
+
+/*
+ * MSIs for pcie=on: an ITS beside a GICv3, a GICv2m frame beside a
+ * GIC-400.  Without an ITS (a KVM host whose GIC has none) PCI devices
+ * fall back to INTx.
+ */
+static void rcar_virt_create_msi(RcarVirtMachineState *rms)
+{
+    const MemMapEntry *map = rms->memmap;
+    DeviceState *dev;
+
+    if (rms->gic_version == 3) {
+        const char *its = its_class_name();
+
+        if (!its) {
+            return;
+        }
+        dev = qdev_new(its);
+        object_property_set_link(OBJECT(dev), "parent-gicv3",
+                                 OBJECT(rms->gic), &error_abort);
+        sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_fatal);
+        sysbus_mmio_map(SYS_BUS_DEVICE(dev), 0, map[RCAR_VIRT_GIC_ITS].base);
+        rms->msi_is_its = true;
+    } else {
+        dev = qdev_new("arm-gicv2m");
+        qdev_prop_set_uint32(dev, "base-spi", RCAR_VIRT_SPI_V2M);
+        qdev_prop_set_uint32(dev, "num-spi", RCAR_VIRT_NUM_V2M_SPIS);
+        sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_fatal);
+        sysbus_mmio_map(SYS_BUS_DEVICE(dev), 0, map[RCAR_VIRT_GIC_V2M].base);
+        for (int i = 0; i < RCAR_VIRT_NUM_V2M_SPIS; i++) {
+            sysbus_connect_irq(SYS_BUS_DEVICE(dev), i,
+                               rcar_virt_spi(rms, RCAR_VIRT_SPI_V2M + i));
+        }
+    }
+    rms->msi_phandle = qemu_fdt_alloc_phandle(MACHINE(rms)->fdt);
+}
+
+/* pcie=on: a generic ECAM host bridge, for passthrough and USB */
+static void rcar_virt_create_pcie(RcarVirtMachineState *rms)
+{
+    const MemMapEntry *map = rms->memmap;
+    MemoryRegion *ecam, *mmio;
+    DeviceState *dev;
+    SysBusDevice *sbd;
+
+    if (!rms->pcie) {
+        return;
+    }
+    rcar_virt_create_msi(rms);
+
+    ecam = g_new0(MemoryRegion, 1);
+    mmio = g_new0(MemoryRegion, 1);
+
+    dev = qdev_new(TYPE_GPEX_HOST);
+    sbd = SYS_BUS_DEVICE(dev);
+    sysbus_realize_and_unref(sbd, &error_fatal);
+
+    memory_region_init_alias(ecam, OBJECT(dev), "pcie-ecam",
+                             sysbus_mmio_get_region(sbd, 0), 0,
+                             map[RCAR_VIRT_PCIE_ECAM].size);
+    memory_region_add_subregion(get_system_memory(),
+                                map[RCAR_VIRT_PCIE_ECAM].base, ecam);
+    /* PCI MMIO addresses equal CPU addresses in the window */
+    memory_region_init_alias(mmio, OBJECT(dev), "pcie-mmio",
+                             sysbus_mmio_get_region(sbd, 1),
+                             map[RCAR_VIRT_PCIE_MMIO].base,
+                             map[RCAR_VIRT_PCIE_MMIO].size);
+    memory_region_add_subregion(get_system_memory(),
+                                map[RCAR_VIRT_PCIE_MMIO].base, mmio);
+    sysbus_mmio_map(sbd, 2, map[RCAR_VIRT_PCIE_PIO].base);
+
+    for (int i = 0; i < PCI_NUM_PINS; i++) {
+        sysbus_connect_irq(sbd, i, rcar_virt_spi(rms, RCAR_VIRT_SPI_PCIE + i));
+        gpex_set_irq_num(GPEX_HOST(dev), i, RCAR_VIRT_SPI_PCIE + i);
+    }
+    /* NICs of PCI models (virtio ones went to virtio-mmio already) */
+    pci_init_nic_devices(PCI_HOST_BRIDGE(dev)->bus, "virtio-net-pci");
 }
 
 static void *rcar_virt_get_dtb(const struct arm_boot_info *binfo, int *size)
@@ -608,6 +698,7 @@ static void rcar_virt_init(MachineState *ms)
                          rcar_virt_spi(rms, RCAR_VIRT_SPI_RTC));
     rcar_virt_create_virtio_mmio(rms);
     rcar_virt_create_nics(rms);
+    rcar_virt_create_pcie(rms);
     rcar_virt_create_virtio_console(rms);
     rcar_virt_load_firmware(rms);
 
@@ -618,6 +709,8 @@ static void rcar_virt_init(MachineState *ms)
     rcar_virt_fdt_add_uart(rms);
     rcar_virt_fdt_add_rtc(rms);
     rcar_virt_fdt_add_virtio_mmio(rms);
+    rcar_virt_fdt_add_msi(rms);
+    rcar_virt_fdt_add_pcie(rms);
 
     rms->bootinfo.ram_size = ms->ram_size;
     rms->bootinfo.board_id = -1;
@@ -729,6 +822,16 @@ static void rcar_virt_set_virtualization(Object *obj, bool value,
     RCAR_VIRT_MACHINE(obj)->virtualization = value;
 }
 
+static bool rcar_virt_get_pcie(Object *obj, Error **errp)
+{
+    return RCAR_VIRT_MACHINE(obj)->pcie;
+}
+
+static void rcar_virt_set_pcie(Object *obj, bool value, Error **errp)
+{
+    RCAR_VIRT_MACHINE(obj)->pcie = value;
+}
+
 static bool rcar_virt_get_virtio_console(Object *obj, Error **errp)
 {
     return RCAR_VIRT_MACHINE(obj)->virtio_console;
@@ -747,6 +850,7 @@ static void rcar_virt_instance_init(Object *obj)
     rms->soc = RCAR_VIRT_SOC_GENERIC;
     rms->virtualization = false;
     rms->virtio_console = false;
+    rms->pcie = false;
 }
 
 /*
@@ -813,6 +917,11 @@ static void rcar_virt_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "virtualization",
         "Emulate EL2 (TCG only), so the guest kernel can run KVM "
         "(default: off)");
+    object_class_property_add_bool(oc, "pcie", rcar_virt_get_pcie,
+                                   rcar_virt_set_pcie);
+    object_class_property_set_description(oc, "pcie",
+        "Add a PCIe host bridge with MSIs, for passthrough and USB "
+        "controllers (default: off)");
     object_class_property_add_bool(oc, "virtio-console",
                                    rcar_virt_get_virtio_console,
                                    rcar_virt_set_virtio_console);

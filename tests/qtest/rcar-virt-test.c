@@ -9,6 +9,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -397,6 +398,77 @@ static void test_virtio_console(void)
     qtest_quit(qts);
 }
 
+/*
+ * pcie=on: a generic ECAM host with MSIs (ITS on GICv3, GICv2m frame on
+ * GIC-400); -device virtio-*-pci goes there, the aliases stay on mmio.
+ */
+static void check_pcie(const char *machine, const char *msi_compat,
+                       const char *msi_prop, int phandle_cell)
+{
+    QTestState *qts = qtest_initf("-machine %s -nic none "
+                                  "-device virtio-rng-pci,id=p0 "
+                                  "-device virtio-rng,id=m0", machine);
+    g_autofree char *qtree = qtest_hmp(qts, "info qtree");
+    g_autofree void *fdt = dump_fdt(qts);
+    int pcie = fdt_path_offset(fdt, "/pcie@3f000000");
+    int msi = fdt_node_offset_by_compatible(fdt, -1, msi_compat);
+
+    g_assert_nonnull(strstr(qtree, "dev: virtio-rng-pci, id \"p0\""));
+    g_assert_cmphex(transport_of(qtree, "dev: virtio-rng-device, id \"m0\""),
+                    ==, MMIO_BASE);
+    g_assert_cmpint(pcie, >=, 0);
+    g_assert_cmpstr(fdt_getprop(fdt, pcie, "compatible", NULL), ==,
+                    "pci-host-ecam-generic");
+    g_assert_cmpint(msi, >=, 0);
+    g_assert_cmpuint(fdt_cell(fdt, pcie, msi_prop, phandle_cell), ==,
+                     fdt_get_phandle(fdt, msi));
+    qtest_quit(qts);
+}
+
+static void test_pcie(void)
+{
+    /* msi-map = <rid-base msi-controller msi-base length> */
+    check_pcie("rcar-virt,pcie=on", "arm,gic-v3-its", "msi-map", 1);
+    check_pcie("rcar-virt,soc=h3,pcie=on", "arm,gic-v2m-frame", "msi-parent",
+               0);
+}
+
+/* pcie=off (the default): no PCI host, no PCI node */
+static void test_no_pcie(void)
+{
+    QTestState *qts = qtest_init("-machine rcar-virt");
+    g_autofree void *fdt = dump_fdt(qts);
+
+    g_assert_cmpint(fdt_path_offset(fdt, "/pcie@3f000000"), <, 0);
+    qtest_quit(qts);
+}
+
+/* -bios: the firmware image is in a ROM at address 0, where CPUs start */
+static void test_bios(void)
+{
+    g_autofree char *path = NULL;
+    static const uint32_t image[] = { 0xd503201f, 0x14000000, 0x12345678 };
+    uint32_t le[ARRAY_SIZE(image)];
+    int fd = g_file_open_tmp("rcar-virt-bios-XXXXXX", &path, NULL);
+    QTestState *qts;
+
+    for (size_t i = 0; i < ARRAY_SIZE(image); i++) {
+        le[i] = cpu_to_le32(image[i]);
+    }
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, le, sizeof(le)), ==, sizeof(le));
+    close(fd);
+    qts = qtest_initf("-machine rcar-virt -bios %s", path);
+    for (size_t i = 0; i < ARRAY_SIZE(image); i++) {
+        g_assert_cmphex(qtest_readl(qts, i * 4), ==, image[i]);
+    }
+    /* A ROM: guest writes do not stick */
+    qtest_writel(qts, 0, 0);
+    g_assert_cmphex(qtest_readl(qts, 0), ==, image[0]);
+    qtest_quit(qts);
+    unlink(path);
+}
+
 typedef struct BadCase {
     const char *name;
     const char *args;
@@ -422,6 +494,8 @@ static const BadCase bad_cases[] = {
     { "too-many-cpus", "-machine rcar-virt -smp 124",
       "Invalid SMP CPUs 124" },
     { "cpu-model", "-machine rcar-virt -cpu cortex-a15", "cortex-a15" },
+    { "bios-missing", "-machine rcar-virt -bios /nonexistent/fw.bin",
+      "cannot find firmware '/nonexistent/fw.bin' given with -bios" },
     { "pci-device", "-machine rcar-virt -device virtio-blk-pci",
       "No 'PCI' bus found for device 'virtio-blk-pci'" },
 };
@@ -472,6 +546,9 @@ int main(int argc, char **argv)
     qtest_add_func("rcar-virt/shorthands", test_shorthands);
     qtest_add_func("rcar-virt/long-forms", test_long_forms);
     qtest_add_func("rcar-virt/virtio-console", test_virtio_console);
+    qtest_add_func("rcar-virt/pcie", test_pcie);
+    qtest_add_func("rcar-virt/bios", test_bios);
+    qtest_add_func("rcar-virt/no-pcie", test_no_pcie);
     for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
         g_autofree char *name = g_strdup_printf("rcar-virt/bad-option/%s",
                                                 bad_cases[i].name);

@@ -26,6 +26,8 @@ typedef enum RcarVirtRegion {
     RCAR_VIRT_GIC_HYP,
     RCAR_VIRT_GIC_VCPU,
     RCAR_VIRT_GIC_REDIST,
+    RCAR_VIRT_GIC_V2M,
+    RCAR_VIRT_GIC_ITS,
     RCAR_VIRT_UART,
     RCAR_VIRT_RTC,
     RCAR_VIRT_MMIO,
@@ -43,6 +45,8 @@ enum {
     RCAR_VIRT_SPI_PCIE = 3,         /* 4 lines: INTA..INTD */
     RCAR_VIRT_SPI_MMIO = 16,        /* one per transport */
     RCAR_VIRT_SPI_PMU = 64,         /* one per CPU, big.LITTLE only */
+    RCAR_VIRT_SPI_V2M = 128,        /* MSIs through the GICv2m frame */
+    RCAR_VIRT_NUM_V2M_SPIS = 64,
     RCAR_VIRT_NUM_SPIS = 256,
 };
 
@@ -85,6 +89,7 @@ struct RcarVirtMachineState {
     RcarVirtSoc soc;
     bool virtualization;
     bool virtio_console;
+    bool pcie;
 
     /* built by init */
     const RcarVirtSocInfo *soc_info;    /* NULL in generic mode */
@@ -96,6 +101,8 @@ struct RcarVirtMachineState {
     DeviceState *gic;
     DeviceState *mmio[RCAR_VIRT_NUM_MMIO_TRANSPORTS];
     uint32_t gic_phandle;
+    uint32_t msi_phandle;           /* 0: no MSI controller */
+    bool msi_is_its;
     uint32_t *cpu_phandles;
     uint32_t clock_phandle;
     struct arm_boot_info bootinfo;
@@ -110,5 +117,7 @@ void rcar_virt_fdt_add_pmu(RcarVirtMachineState *rms);
 void rcar_virt_fdt_add_uart(RcarVirtMachineState *rms);
 void rcar_virt_fdt_add_rtc(RcarVirtMachineState *rms);
 void rcar_virt_fdt_add_virtio_mmio(RcarVirtMachineState *rms);
+void rcar_virt_fdt_add_msi(RcarVirtMachineState *rms);
+void rcar_virt_fdt_add_pcie(RcarVirtMachineState *rms);
 
 #endif /* HW_ARM_RCAR_VIRT_H */
