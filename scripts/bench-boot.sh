@@ -38,13 +38,18 @@ run()
         guest=(-kernel "$assets/vmlinuz" -initrd "$assets/initrd.gz"
                -append "console=ttyAMA0 quiet rcar.mode=check rcar.checks=cpus rcar.cpus=2")
     fi
-    /usr/bin/time -f '%e %M' -o "$tmp/time" timeout 120 \
+    local start end
+
+    start=$EPOCHREALTIME
+    /usr/bin/time -f '%M' -o "$tmp/rss" timeout 120 \
         "$qemu" -M "$2" "${common[@]}" "${guest[@]}" > /dev/null 2>&1 ||
         die "$2 did not power off ($3); see $tmp/console"
+    end=$EPOCHREALTIME
     if [ "$3" = boot ] && ! grep -q 'RCAR-CHECK cpus PASS' "$tmp/console"; then
         die "$2 booted, but the guest did not pass its check"
     fi
-    cat "$tmp/time" >> "$out"
+    echo "$start $end $(cat "$tmp/rss")" |
+        awk '{ printf "%.4f %d\n", $2 - $1, $3 }' >> "$out"
 }
 
 median()
@@ -65,7 +70,7 @@ printf '\n%-28s %12s %12s %8s\n' "median of $runs" virt rcar-virt ratio
 for kind in startup boot; do
     v=$(cut -d' ' -f1 "$tmp/virt-$kind" | median)
     r=$(cut -d' ' -f1 "$tmp/rcar-virt-$kind" | median)
-    printf '%-28s %11ss %11ss %8.2f\n' "$kind wall time" "$v" "$r" \
+    printf '%-28s %11.3fs %11.3fs %8.2f\n' "$kind wall time" "$v" "$r" \
         "$(echo "$r $v" | awk '{ print $1 / $2 }')"
 done
 v=$(cut -d' ' -f2 "$tmp/virt-boot" | median)

@@ -11,6 +11,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
+#include "qemu/guest-random.h"
 #include "hw/arm/rcar-virt.h"
 #include "hw/arm/bsa.h"
 #include "hw/arm/fdt.h"
@@ -21,6 +22,22 @@
 #include <libfdt.h>
 
 #define RCAR_VIRT_FDT_IRQ_LEVEL GIC_FDT_IRQ_FLAGS_LEVEL_HI
+
+/*
+ * Entropy for the guest kernel: KASLR and an early-seeded RNG.  Without
+ * rng-seed a Linux guest spends its first boot stages gathering entropy.
+ * From the guest RNG, so -seed makes it reproducible.
+ */
+static void rcar_virt_fdt_add_seeds(void *fdt)
+{
+    uint8_t rng_seed[32];
+    uint64_t kaslr_seed;
+
+    qemu_guest_getrandom_nofail(rng_seed, sizeof(rng_seed));
+    qemu_fdt_setprop(fdt, "/chosen", "rng-seed", rng_seed, sizeof(rng_seed));
+    qemu_guest_getrandom_nofail(&kaslr_seed, sizeof(kaslr_seed));
+    qemu_fdt_setprop_u64(fdt, "/chosen", "kaslr-seed", kaslr_seed);
+}
 
 void rcar_virt_fdt_create(RcarVirtMachineState *rms)
 {
@@ -42,6 +59,7 @@ void rcar_virt_fdt_create(RcarVirtMachineState *rms)
     qemu_fdt_setprop(fdt, "/", "dma-coherent", NULL, 0);
     qemu_fdt_add_subnode(fdt, "/chosen");
     qemu_fdt_add_subnode(fdt, "/aliases");
+    rcar_virt_fdt_add_seeds(fdt);
 
     rms->clock_phandle = qemu_fdt_alloc_phandle(fdt);
     qemu_fdt_add_subnode(fdt, "/apb-pclk");
