@@ -3,8 +3,7 @@
 # board but the two we test, rcar-virt and virt, switched off.  Devices
 # follow from the boards through Kconfig, so upstream's qtests find what
 # virt implies.  Not part of the series: distributions use their own.
-CONFIG_RCAR_VIRT=y
-CONFIG_ARM_VIRT=y
+# rcar-virt (from patch 2 on) and virt are on: their Kconfig says default y.
 CONFIG_VMAPPLE=n
 CONFIG_CUBIEBOARD=n
 CONFIG_DIGIC=n
