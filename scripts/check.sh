@@ -59,6 +59,28 @@ else
     result FAIL shellcheck "see $log_dir/shellcheck.log"
 fi
 
+# --- documentation ---------------------------------------------------
+# The rst of the series must parse (upstream builds docs with -W); our
+# pages use only plain reStructuredText, so docutils alone can tell.
+for rst in "$RCAR_TOP"/docs/system/arm/*.rst; do
+    name=docs/${rst#"$RCAR_TOP"/docs/}
+    if /usr/bin/python3 - "$rst" > "$log_dir/rst.log" 2>&1 <<'PY'
+import sys
+import docutils.core
+src = open(sys.argv[1]).read()
+docutils.core.publish_string(src, source_path=sys.argv[1],
+                             writer_name="null",
+                             settings_overrides={"report_level": 2,
+                                                 "halt_level": 2})
+PY
+    then
+        result PASS "$name"
+    else
+        cat "$log_dir/rst.log"
+        result FAIL "$name" "reStructuredText errors above"
+    fi
+done
+
 # --- qtests: upstream's suite plus ours --------------------------------
 # Every test of check-qtest-aarch64 runs as upstream defines it, except one
 # case of bios-tables-test: /aarch64/acpi/virt/memhp compares an SSDT
