@@ -51,6 +51,16 @@ for kernel in 6.1 6.12; do
     done
 done
 
+# An emulated R-Car H3 host: the guest kernel runs at EL2 with KVM
+for kernel in 6.1 6.12; do
+    read -r soc n midr clusters <<< "${presets[0]}"
+    bash "$RCAR_TOP/scripts/boot-test.sh" --qemu "$qemu" \
+        --machine "rcar-virt,soc=$soc,virtualization=on" --kernel "$kernel" \
+        --style short --checks cpus,midr,clusters,kvm --expect-cpus "$n" \
+        --expect-midr "$midr" --expect-clusters "$clusters" \
+        --name "rcar-virt-$soc-el2-$kernel" || status=1
+done
+
 # The classic virt command lines, with -M virt replaced by -M rcar-virt
 bash "$RCAR_TOP/scripts/boot-test.sh" --qemu "$qemu" \
     --machine rcar-virt --cpu-args "-cpu cortex-a57 -smp 2" --kernel 6.12 \

@@ -18,7 +18,7 @@ set -euo pipefail
 . "$RCAR_TOP/scripts/guest-lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
-all_checks="cpus midr clusters blk net 9p hvc rng drm"
+all_checks="cpus midr clusters blk net 9p hvc rng drm kvm"
 
 usage()
 {
@@ -247,6 +247,11 @@ host_side()
     drm)
         got=$(field driver "$detail" || true)
         [ "$got" = virtio_gpu ] || echo "card0 driver is '$got'"
+        ;;
+    kvm)
+        # The kernel must have found every CPU at EL2
+        [ "$(field el2 "$detail" || true)" = 1 ] ||
+            echo "the guest kernel did not report all CPUs at EL2"
         ;;
     esac
 }
