@@ -30,6 +30,7 @@
 #include "hw/loader.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
+#include "hw/qdev-core.h"
 #include "hw/sysbus.h"
 #include "net/net.h"
 #include "system/device_tree.h"
@@ -174,9 +175,18 @@ static void rcar_virt_plan_cpus(RcarVirtMachineState *rms)
     const RcarVirtSocInfo *info = rms->soc_info;
     unsigned int ncpus = ms->smp.cpus;
 
+    if (rms->slots) {
+        return;                 /* planned already, for -numa */
+    }
     if (ms->smp.max_cpus != ncpus) {
         error_report("rcar-virt: CPU hotplug is not supported; "
                      "drop maxcpus= from -smp");
+        exit(1);
+    }
+    if (ms->smp.sockets > 1 || ms->smp.threads > 1) {
+        error_report("rcar-virt: the machine has one socket of "
+                     "single-threaded cores; describe the topology with "
+                     "-smp clusters=,cores= instead of sockets= or threads=");
         exit(1);
     }
 
@@ -226,6 +236,29 @@ static void rcar_virt_plan_cpus(RcarVirtMachineState *rms)
         }
     }
 
+    /*
+     * The preset sets the clusters.  -smp may restate them (clusters=2,
+     * cores=4 for h3) or leave them out, but not contradict them.
+     */
+    if (ms->smp.clusters > 1) {
+        bool fits = true;
+
+        for (int c = 0; c < RCAR_VIRT_MAX_CLUSTERS; c++) {
+            unsigned int want = c < ms->smp.clusters ? ms->smp.cores : 0;
+
+            fits &= info->clusters[c].cores == want;
+        }
+        if (!fits) {
+            g_autofree char *shape = rcar_virt_soc_shape(info);
+
+            error_report("rcar-virt: soc=%s is %s; -smp clusters=%u,cores=%u "
+                         "does not match its clusters: leave them out",
+                         RcarVirtSoc_str(rms->soc), shape, ms->smp.clusters,
+                         ms->smp.cores);
+            exit(1);
+        }
+    }
+
     for (unsigned int i = 0, c = 0; c < RCAR_VIRT_MAX_CLUSTERS; c++) {
         for (unsigned int k = 0; k < info->clusters[c].cores; k++, i++) {
             rms->slots[i].cluster = c;
@@ -245,7 +278,12 @@ static const char *rcar_virt_cpu_type(RcarVirtMachineState *rms, int i)
     g_autofree char *type = NULL;
 
     if (!slot->info) {
-        return ms->cpu_type ?: ARM_CPU_TYPE_NAME(RCAR_VIRT_DEFAULT_CPU);
+        if (ms->cpu_type) {
+            return ms->cpu_type;
+        }
+        /* Under KVM only "host" runs on whatever core the thread is on */
+        return kvm_enabled() ? ARM_CPU_TYPE_NAME("host")
+                             : ARM_CPU_TYPE_NAME(RCAR_VIRT_DEFAULT_CPU);
     }
     /* CPUArchId.type is borrowed: hand out an interned string */
     type = g_strdup_printf(ARM_CPU_TYPE_NAME("%s"), slot->info->cpu_model);
@@ -318,8 +356,8 @@ static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
             object_property_set_bool(cpuobj, "has_el2", rms->virtualization,
                                      NULL);
         }
-        /* Under KVM the identity is the host's (see placement) */
-        if (slot->info && slot->info->midr && !kvm_enabled()) {
+        /* Presets are TCG-only for now (see rcar_virt_init) */
+        if (slot->info && slot->info->midr) {
             object_property_set_uint(cpuobj, "midr", slot->info->midr,
                                      &error_abort);
         }
@@ -659,6 +697,25 @@ static void *rcar_virt_get_dtb(const struct arm_boot_info *binfo, int *size)
     return ms->fdt;
 }
 
+/*
+ * The device tree goes into guest memory once every device exists, so
+ * that devices added with -device (guest-loader, for one) can still edit
+ * it, and dumpdtb shows what the guest gets.
+ */
+static void rcar_virt_machine_done(Notifier *notifier, void *data)
+{
+    RcarVirtMachineState *rms = container_of(notifier, RcarVirtMachineState,
+                                             machine_done);
+    struct arm_boot_info *info = &rms->bootinfo;
+    ARMCPU *cpu = ARM_CPU(first_cpu);
+
+    if (arm_load_dtb(info->dtb_start, info, info->dtb_limit,
+                     arm_boot_address_space(cpu, info), MACHINE(rms),
+                     cpu) < 0) {
+        exit(1);
+    }
+}
+
 static void rcar_virt_init(MachineState *ms)
 {
     RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(ms);
@@ -679,6 +736,19 @@ static void rcar_virt_init(MachineState *ms)
         exit(1);
     }
 
+    /*
+     * A preset's CPUs are specific cores.  KVM can only run such a vCPU
+     * on a host core of the same kind, and re-initialises it on every
+     * reset: without pinning each vCPU thread to a matching cluster that
+     * fails at random.  Refuse until the machine pins its vCPUs.
+     */
+    if (rms->soc_info && kvm_enabled()) {
+        error_report("rcar-virt: soc=%s is not supported with KVM yet: "
+                     "its CPUs would need pinning to matching host "
+                     "clusters; use soc=generic (with -cpu host)",
+                     RcarVirtSoc_str(rms->soc));
+        exit(1);
+    }
     rcar_virt_plan_cpus(rms);
     rcar_virt_choose_gic(rms);
     rms->pmu_per_cpu_spi = rms->soc_info && rms->soc_info->clusters[1].cores &&
@@ -719,7 +789,10 @@ static void rcar_virt_init(MachineState *ms)
     /* PSCI is served by QEMU (TCG) or KVM from the level above the guest */
     rms->bootinfo.psci_conduit = rms->virtualization ? QEMU_PSCI_CONDUIT_SMC
                                                      : QEMU_PSCI_CONDUIT_HVC;
+    rms->bootinfo.skip_dtb_autoload = true;
     arm_load_kernel(ARM_CPU(first_cpu), ms, &rms->bootinfo);
+    rms->machine_done.notify = rcar_virt_machine_done;
+    qemu_add_machine_init_done_notifier(&rms->machine_done);
 }
 
 static const CPUArchIdList *rcar_virt_possible_cpu_arch_ids(MachineState *ms)
@@ -797,6 +870,10 @@ static void rcar_virt_set_soc(Object *obj, int value, Error **errp)
     bool smp_is_default = ms->smp.cpus == mc->default_cpus &&
                           ms->smp.max_cpus == mc->default_cpus;
 
+    if (phase_check(PHASE_MACHINE_INITIALIZED)) {
+        error_setg(errp, "soc can only be set on the command line");
+        return;
+    }
     rms->soc = value;
     if (info && smp_is_default) {
         unsigned int n = rcar_virt_soc_cpus(info);

@@ -106,6 +106,7 @@ struct RcarVirtMachineState {
     uint32_t *cpu_phandles;
     uint32_t clock_phandle;
     struct arm_boot_info bootinfo;
+    Notifier machine_done;
 };
 
 /* rcar-virt-dt.c */
