@@ -51,14 +51,18 @@ for kernel in 6.1 6.12; do
     done
 done
 
-# An emulated R-Car H3 host: the guest kernel runs at EL2 with KVM
+# Emulated R-Car hosts whose kernel runs at EL2 with KVM: H3 (GIC-400,
+# nVHE) and V4H (GICv3, VHE cores)
 for kernel in 6.1 6.12; do
-    read -r soc n midr clusters <<< "${presets[0]}"
-    bash "$RCAR_TOP/scripts/boot-test.sh" --qemu "$qemu" \
-        --machine "rcar-virt,soc=$soc,virtualization=on" --kernel "$kernel" \
-        --style short --checks cpus,midr,clusters,kvm --expect-cpus "$n" \
-        --expect-midr "$midr" --expect-clusters "$clusters" \
-        --name "rcar-virt-$soc-el2-$kernel" || status=1
+    for p in "${presets[0]}" "${presets[2]}"; do
+        read -r soc n midr clusters <<< "$p"
+        bash "$RCAR_TOP/scripts/boot-test.sh" --qemu "$qemu" \
+            --machine "rcar-virt,soc=$soc,virtualization=on" \
+            --kernel "$kernel" --style short \
+            --checks cpus,midr,clusters,kvm --expect-cpus "$n" \
+            --expect-midr "$midr" --expect-clusters "$clusters" \
+            --name "rcar-virt-$soc-el2-$kernel" || status=1
+    done
 done
 
 # The classic virt command lines, with -M virt replaced by -M rcar-virt

@@ -19,6 +19,7 @@
 #include "hw/pci/pcie_host.h"
 #include "system/device_tree.h"
 #include "target/arm/cpu.h"
+#include "target/arm/cpu-features.h"
 #include <libfdt.h>
 
 #define RCAR_VIRT_FDT_IRQ_LEVEL GIC_FDT_IRQ_FLAGS_LEVEL_HI
@@ -206,20 +207,40 @@ static uint32_t rcar_virt_ppi_flags(RcarVirtMachineState *rms)
     return flags;
 }
 
+/*
+ * The EL2 virtual timer exists when the guest has EL2 and VHE (the
+ * Cortex-A55 and A76 of Gen4 do, the Gen3 cores do not); a guest
+ * hypervisor needs to be told of it.
+ */
+static bool rcar_virt_has_el2_virt_timer(void)
+{
+    ARMCPU *cpu = ARM_CPU(first_cpu);
+
+    return arm_feature(&cpu->env, ARM_FEATURE_EL2) &&
+           cpu_isar_feature(aa64_vh, cpu);
+}
+
 void rcar_virt_fdt_add_timer(RcarVirtMachineState *rms)
 {
     void *fdt = MACHINE(rms)->fdt;
     const char compat[] = "arm,armv8-timer";
     uint32_t flags = rcar_virt_ppi_flags(rms);
-
-    qemu_fdt_add_subnode(fdt, "/timer");
-    qemu_fdt_setprop(fdt, "/timer", "compatible", compat, sizeof(compat));
-    qemu_fdt_setprop(fdt, "/timer", "always-on", NULL, 0);
-    qemu_fdt_setprop_cells(fdt, "/timer", "interrupts",
+    uint32_t irqs[] = {
         GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_S_EL1_IRQ), flags,
         GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_NS_EL1_IRQ), flags,
         GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_VIRT_IRQ), flags,
-        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_NS_EL2_IRQ), flags);
+        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_NS_EL2_IRQ), flags,
+        GIC_FDT_IRQ_TYPE_PPI, INTID_TO_PPI(ARCH_TIMER_NS_EL2_VIRT_IRQ), flags,
+    };
+    int n = rcar_virt_has_el2_virt_timer() ? 15 : 12;
+
+    for (int i = 0; i < n; i++) {
+        irqs[i] = cpu_to_be32(irqs[i]);
+    }
+    qemu_fdt_add_subnode(fdt, "/timer");
+    qemu_fdt_setprop(fdt, "/timer", "compatible", compat, sizeof(compat));
+    qemu_fdt_setprop(fdt, "/timer", "always-on", NULL, 0);
+    qemu_fdt_setprop(fdt, "/timer", "interrupts", irqs, n * sizeof(irqs[0]));
 }
 
 /*

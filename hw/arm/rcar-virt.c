@@ -351,10 +351,19 @@ static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
         object_property_set_int(cpuobj, "mp-affinity",
                                 possible->cpus[i].arch_id, NULL);
         CPU(cpuobj)->cpu_index = i;
-        object_property_set_bool(cpuobj, "has_el3", false, NULL);
+        if (object_property_find(cpuobj, "has_el3")) {
+            object_property_set_bool(cpuobj, "has_el3", false, NULL);
+        }
         if (object_property_find(cpuobj, "has_el2")) {
             object_property_set_bool(cpuobj, "has_el2", rms->virtualization,
                                      NULL);
+        } else if (rms->virtualization) {
+            g_autofree char *model =
+                cpu_model_from_type(object_get_typename(cpuobj));
+
+            error_report("rcar-virt: virtualization=on needs CPUs with EL2, "
+                         "and %s has none; choose another -cpu", model);
+            exit(1);
         }
         /* Presets are TCG-only for now (see rcar_virt_init) */
         if (slot->info && slot->info->midr) {
@@ -844,10 +853,12 @@ rcar_virt_cpu_index_to_props(MachineState *ms, unsigned cpu_index)
     return possible->cpus[cpu_index].props;
 }
 
+/* Without -numa cpu=, a cluster's CPUs stay in one node */
 static int64_t rcar_virt_get_default_cpu_node_id(const MachineState *ms,
                                                  int idx)
 {
-    return idx % ms->numa_state->num_nodes;
+    return ms->possible_cpus->cpus[idx].props.cluster_id %
+           ms->numa_state->num_nodes;
 }
 
 static int rcar_virt_get_soc(Object *obj, Error **errp)

@@ -224,16 +224,33 @@ static void check_platform_fdt(const void *fdt, const Preset *p)
     if (!p->pmu_nodes) {
         g_assert_cmpint(fdt_path_offset(fdt, "/pmu"), >=, 0);
     } else {
+        int nodes = 0;
+
+        g_assert_cmpint(fdt_path_offset(fdt, "/pmu"), <, 0);
+        fdt_for_each_subnode(node, fdt, 0) {
+            nodes += !strncmp(fdt_get_name(fdt, node, NULL), "pmu-", 4);
+        }
+        g_assert_cmpint(nodes, ==, p->pmu_nodes);
+        /* CPU i: SPI 64 + i, in its core type's node, pointing back at it */
         for (int i = 0; i < p->ncpus; i++) {
             g_autofree char *path = g_strdup_printf("/pmu-%s",
                                                     p->cpus[i].model);
-            int len;
+            g_autofree char *cpu = g_strdup_printf("/cpus/cpu@%x",
+                                                   p->cpus[i].mpidr);
+            int k = 0, len;
 
             node = fdt_path_offset(fdt, path);
             g_assert_cmpint(node, >=, 0);
+            for (int j = 0; j < i; j++) {
+                k += !strcmp(p->cpus[j].model, p->cpus[i].model);
+            }
             g_assert_nonnull(fdt_getprop(fdt, node, "interrupt-affinity",
                                          &len));
-            g_assert_cmpint(len, >, 0);
+            g_assert_cmpint(len, >, k * 4);
+            g_assert_cmpuint(fdt_cell(fdt, node, "interrupt-affinity", k), ==,
+                             fdt_get_phandle(fdt, fdt_path_offset(fdt, cpu)));
+            g_assert_cmpuint(fdt_cell(fdt, node, "interrupts", 3 * k + 1), ==,
+                             64 + i);
         }
     }
 }
@@ -497,6 +514,39 @@ static void test_bios(void)
     unlink(path);
 }
 
+/*
+ * virtualization=on: EL2 for the guest, so the GIC describes its
+ * hypervisor interface and maintenance interrupt, PSCI moves to SMC,
+ * and VHE cores (A76) get the EL2 virtual timer too.
+ */
+static void check_virtualization(const char *soc, int gic_reg_cells,
+                                 int timer_irqs)
+{
+    QTestState *qts = qtest_initf("-machine rcar-virt,soc=%s,"
+                                  "virtualization=on", soc);
+    g_autofree void *fdt = dump_fdt(qts);
+    int gic = fdt_path_offset(fdt, "/intc@8000000");
+    int timer = fdt_path_offset(fdt, "/timer");
+    int psci = fdt_path_offset(fdt, "/psci");
+    int len;
+
+    g_assert_nonnull(fdt_getprop(fdt, gic, "reg", &len));
+    g_assert_cmpint(len, ==, gic_reg_cells * 4);
+    g_assert_cmpuint(fdt_cell(fdt, gic, "interrupts", 1), ==, 9);
+    g_assert_nonnull(fdt_getprop(fdt, timer, "interrupts", &len));
+    g_assert_cmpint(len, ==, timer_irqs * 3 * 4);
+    g_assert_cmpstr(fdt_getprop(fdt, psci, "method", NULL), ==, "smc");
+    qtest_quit(qts);
+}
+
+static void test_virtualization(void)
+{
+    /* GIC-400: dist, cpu, hyp, vcpu; A57/A53 have no VHE */
+    check_virtualization("h3", 16, 4);
+    /* GICv3: dist, redist; A76 has VHE */
+    check_virtualization("v4h", 8, 5);
+}
+
 /* Devices made by -device can still add to the device tree */
 static void test_guest_loader_dt(void)
 {
@@ -611,6 +661,7 @@ int main(int argc, char **argv)
     qtest_add_func("rcar-virt/virtio-console", test_virtio_console);
     qtest_add_func("rcar-virt/pcie", test_pcie);
     qtest_add_func("rcar-virt/bios", test_bios);
+    qtest_add_func("rcar-virt/virtualization", test_virtualization);
     qtest_add_func("rcar-virt/guest-loader-dt", test_guest_loader_dt);
     qtest_add_func("rcar-virt/no-pcie", test_no_pcie);
     for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
