@@ -7,6 +7,9 @@
 RCAR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=base.pin
 . "$RCAR_TOP/scripts/base.pin"
+# CI may run with a bare environment: find HOME from the user database
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+export HOME
 RCAR_CACHE=${QEMU_RCAR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-rcar}
 BASE_DIRNAME=qemu-${BASE_VERSION#*:}
 BASE_TREE=$RCAR_CACHE/$BASE_DIRNAME
