@@ -81,6 +81,27 @@ PY
     fi
 done
 
+# --- unit tests of our code -------------------------------------------
+# Each GTest case of test-rcar-host-cpus (the topology reader and the
+# placement rules, against fixture trees) is one result.
+say "running test-rcar-host-cpus"
+unit_log=$log_dir/test-rcar-host-cpus.log
+if ninja -C "$BUILD_DIR" tests/unit/test-rcar-host-cpus > "$unit_log" 2>&1; then
+    "$BUILD_DIR/tests/unit/test-rcar-host-cpus" --tap >> "$unit_log" 2>&1
+fi
+while read -r status name; do
+    case "$status" in
+    ok) result PASS "unit$name" ;;
+    *) result FAIL "unit$name" "see $unit_log" ;;
+    esac
+done < <(sed -n 's|^\(ok\|not ok\) [0-9]* \(/[^ ]*\).*|\1 \2|p' "$unit_log" |
+         sed 's/^not ok/FAIL/')
+if ! grep -q '^ok ' "$unit_log" || grep -q '^not ok\|^Bail out' "$unit_log"; then
+    tail -20 "$unit_log"
+    grep -q '^ok ' "$unit_log" ||
+        result FAIL unit/test-rcar-host-cpus "no case passed; see $unit_log"
+fi
+
 # --- qtests: upstream's suite plus ours --------------------------------
 # Every test of check-qtest-aarch64 runs as upstream defines it, except one
 # case of bios-tables-test: /aarch64/acpi/virt/memhp compares an SSDT

@@ -13,6 +13,8 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "qemu/datadir.h"
+#include "qemu/bitmap.h"
+#include "qemu/thread.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "qapi/qapi-visit-machine.h"
@@ -20,6 +22,7 @@
 #include "chardev/char.h"
 #include "exec/address-spaces.h"
 #include "hw/arm/rcar-virt.h"
+#include "hw/arm/rcar-host-cpus.h"
 #include "hw/arm/bsa.h"
 #include "hw/char/pl011.h"
 #include "hw/intc/arm_gic.h"
@@ -40,6 +43,7 @@
 #include "target/arm/cpu-qom.h"
 #include "target/arm/cpu.h"
 #include "kvm_arm.h"
+#include "trace.h"
 #include <libfdt.h>
 
 /*
@@ -338,42 +342,176 @@ static void rcar_virt_choose_gic(RcarVirtMachineState *rms)
     }
 }
 
+/* Does a vCPU of this type take its identity from the host under KVM? */
+static bool rcar_virt_cpu_type_is_host(const char *type)
+{
+    return kvm_enabled() && (!strcmp(type, ARM_CPU_TYPE_NAME("host")) ||
+                             !strcmp(type, ARM_CPU_TYPE_NAME("max")));
+}
+
+static Object *rcar_virt_new_cpu(RcarVirtMachineState *rms, int i)
+{
+    MachineState *ms = MACHINE(rms);
+    const CPUArchIdList *possible = MACHINE_GET_CLASS(ms)->
+        possible_cpu_arch_ids(ms);
+    const RcarVirtCpuSlot *slot = &rms->slots[i];
+    Object *cpuobj = object_new(possible->cpus[i].type);
+
+    object_property_set_int(cpuobj, "mp-affinity",
+                            possible->cpus[i].arch_id, NULL);
+    CPU(cpuobj)->cpu_index = i;
+    if (object_property_find(cpuobj, "has_el3")) {
+        object_property_set_bool(cpuobj, "has_el3", false, NULL);
+    }
+    if (object_property_find(cpuobj, "has_el2")) {
+        object_property_set_bool(cpuobj, "has_el2", rms->virtualization,
+                                 NULL);
+    } else if (rms->virtualization) {
+        g_autofree char *model =
+            cpu_model_from_type(object_get_typename(cpuobj));
+
+        error_report("rcar-virt: virtualization=on needs CPUs with EL2, "
+                     "and %s has none; choose another -cpu", model);
+        exit(1);
+    }
+    /* Under KVM the host core decides MIDR_EL1; KVM ignores this */
+    if (slot->info && slot->info->midr) {
+        object_property_set_uint(cpuobj, "midr", slot->info->midr,
+                                 &error_abort);
+    }
+    object_property_set_link(cpuobj, "memory",
+                             OBJECT(get_system_memory()), &error_abort);
+    return cpuobj;
+}
+
+/*
+ * Where each vCPU thread may run (placement=auto|strict): the host CPUs
+ * of its core, from hw/arm/rcar-host-cpus.c.  Creates the CPU objects
+ * whose MIDR it needs; "host" ones are created later, on the cluster the
+ * plan gives them, because creating one probes the host core.  Returns
+ * NULL with placement=off.
+ */
+static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
+                                               Object **cpuobjs,
+                                               unsigned long *usable)
+{
+    MachineState *ms = MACHINE(rms);
+    const CPUArchIdList *possible = MACHINE_GET_CLASS(ms)->
+        possible_cpu_arch_ids(ms);
+    g_autoptr(RcarHostCpus) topo = NULL;
+    g_autofree RcarVcpuNeed *needs = g_new0(RcarVcpuNeed, ms->smp.cpus);
+    g_autofree char **models = g_new0(char *, ms->smp.cpus + 1);
+    g_autofree unsigned long *mask = NULL;
+    RcarPlacementRequest req = {
+        .nvcpus = ms->smp.cpus,
+        .vcpus = needs,
+        .probe_cpu = sched_getcpu(),
+        .strict = rms->placement == RCAR_VIRT_PLACEMENT_STRICT,
+        .kvm = kvm_enabled(),
+    };
+    RcarPlacement *plan;
+    unsigned long nbits;
+    QemuThread self;
+    Error *err = NULL;
+    int ret;
+
+    if (rms->placement == RCAR_VIRT_PLACEMENT_OFF) {
+        return NULL;
+    }
+    topo = rcar_host_cpus_read(rms->host_sysfs, &err);
+    if (!topo) {
+        error_reportf_err(err, "rcar-virt: cannot read the host CPU "
+                          "topology for placement: ");
+        error_printf("Use placement=off to start without pinning vCPUs.\n");
+        exit(1);
+    }
+    qemu_thread_get_self(&self);
+    ret = qemu_thread_get_affinity(&self, &mask, &nbits);
+    if (ret) {
+        error_report("rcar-virt: cannot read this process's CPU affinity: "
+                     "%s; use placement=off", strerror(ret));
+        exit(1);
+    }
+    bitmap_copy(usable, mask, MIN(nbits, RCAR_HOST_MAX_CPUS));
+    req.topo = topo;
+    req.usable = usable;
+
+    for (int i = 0; i < ms->smp.cpus; i++) {
+        const char *type = possible->cpus[i].type;
+
+        models[i] = cpu_model_from_type(type);
+        needs[i].model = models[i];
+        if (rcar_virt_cpu_type_is_host(type)) {
+            needs[i].host = true;
+            continue;
+        }
+        cpuobjs[i] = rcar_virt_new_cpu(rms, i);
+        needs[i].midr = ARM_CPU(cpuobjs[i])->midr;
+    }
+    plan = rcar_placement_plan(&req, &err);
+    g_strfreev(models);
+    models = NULL;
+    if (!plan) {
+        error_report_err(err);
+        exit(1);
+    }
+    if (plan->notice) {
+        warn_report("%s", plan->notice);
+    }
+    return plan;
+}
+
+/*
+ * A new thread starts with the affinity of the thread that creates it, so
+ * the main thread narrows its own affinity around each CPU's creation and
+ * realize: the vCPU thread is pinned before its first KVM_ARM_VCPU_INIT,
+ * and a "host" CPU is probed on its cluster.  Later resets re-run the
+ * init on the vCPU's own thread (target/arm/kvm.c), so pins hold for
+ * life.
+ */
 static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
 {
     MachineState *ms = MACHINE(rms);
-    MachineClass *mc = MACHINE_GET_CLASS(ms);
-    const CPUArchIdList *possible = mc->possible_cpu_arch_ids(ms);
+    g_autofree Object **cpuobjs = g_new0(Object *, ms->smp.cpus);
+    g_autofree unsigned long *usable = bitmap_new(RCAR_HOST_MAX_CPUS);
+    g_autoptr(RcarPlacement) plan = NULL;
+    QemuThread self;
+
+    qemu_thread_get_self(&self);
+    plan = rcar_virt_plan_placement(rms, cpuobjs, usable);
 
     for (int i = 0; i < ms->smp.cpus; i++) {
-        const RcarVirtCpuSlot *slot = &rms->slots[i];
-        Object *cpuobj = object_new(possible->cpus[i].type);
+        unsigned long *pin = plan ? plan->sets[i] : NULL;
+        int ret;
 
-        object_property_set_int(cpuobj, "mp-affinity",
-                                possible->cpus[i].arch_id, NULL);
-        CPU(cpuobj)->cpu_index = i;
-        if (object_property_find(cpuobj, "has_el3")) {
-            object_property_set_bool(cpuobj, "has_el3", false, NULL);
+        if (pin) {
+            ret = qemu_thread_set_affinity(&self, pin, RCAR_HOST_MAX_CPUS);
+            if (ret) {
+                g_autofree char *list = rcar_cpulist_format(pin);
+
+                error_report("rcar-virt: cannot pin vCPU %d to host CPUs "
+                             "%s: %s; use placement=off", i, list,
+                             strerror(ret));
+                exit(1);
+            }
         }
-        if (object_property_find(cpuobj, "has_el2")) {
-            object_property_set_bool(cpuobj, "has_el2", rms->virtualization,
-                                     NULL);
-        } else if (rms->virtualization) {
+        if (!cpuobjs[i]) {
+            cpuobjs[i] = rcar_virt_new_cpu(rms, i);
+        }
+        qdev_realize(DEVICE(cpuobjs[i]), NULL, &error_fatal);
+        if (plan && trace_event_get_state_backends(
+                TRACE_RCAR_VIRT_PLACEMENT)) {
             g_autofree char *model =
-                cpu_model_from_type(object_get_typename(cpuobj));
+                cpu_model_from_type(object_get_typename(cpuobjs[i]));
+            g_autofree char *list = pin ? rcar_cpulist_format(pin)
+                                        : g_strdup("any");
 
-            error_report("rcar-virt: virtualization=on needs CPUs with EL2, "
-                         "and %s has none; choose another -cpu", model);
-            exit(1);
+            trace_rcar_virt_placement(i, model, list);
         }
-        /* Presets are TCG-only for now (see rcar_virt_init) */
-        if (slot->info && slot->info->midr) {
-            object_property_set_uint(cpuobj, "midr", slot->info->midr,
-                                     &error_abort);
+        object_unref(cpuobjs[i]);
+        if (pin) {
+            qemu_thread_set_affinity(&self, usable, RCAR_HOST_MAX_CPUS);
         }
-        object_property_set_link(cpuobj, "memory",
-                                 OBJECT(get_system_memory()), &error_abort);
-        qdev_realize(DEVICE(cpuobj), NULL, &error_fatal);
-        object_unref(cpuobj);
     }
 }
 
@@ -745,19 +883,6 @@ static void rcar_virt_init(MachineState *ms)
         exit(1);
     }
 
-    /*
-     * A preset's CPUs are specific cores.  KVM can only run such a vCPU
-     * on a host core of the same kind, and re-initialises it on every
-     * reset: without pinning each vCPU thread to a matching cluster that
-     * fails at random.  Refuse until the machine pins its vCPUs.
-     */
-    if (rms->soc_info && kvm_enabled()) {
-        error_report("rcar-virt: soc=%s is not supported with KVM yet: "
-                     "its CPUs would need pinning to matching host "
-                     "clusters; use soc=generic (with -cpu host)",
-                     RcarVirtSoc_str(rms->soc));
-        exit(1);
-    }
     rcar_virt_plan_cpus(rms);
     rcar_virt_choose_gic(rms);
     rms->pmu_per_cpu_spi = rms->soc_info && rms->soc_info->clusters[1].cores &&
@@ -931,6 +1056,30 @@ static void rcar_virt_set_virtio_console(Object *obj, bool value,
     RCAR_VIRT_MACHINE(obj)->virtio_console = value;
 }
 
+static int rcar_virt_get_placement(Object *obj, Error **errp)
+{
+    return RCAR_VIRT_MACHINE(obj)->placement;
+}
+
+static void rcar_virt_set_placement(Object *obj, int value, Error **errp)
+{
+    RCAR_VIRT_MACHINE(obj)->placement = value;
+}
+
+static char *rcar_virt_get_host_sysfs(Object *obj, Error **errp)
+{
+    return g_strdup(RCAR_VIRT_MACHINE(obj)->host_sysfs);
+}
+
+static void rcar_virt_set_host_sysfs(Object *obj, const char *value,
+                                     Error **errp)
+{
+    RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(obj);
+
+    g_free(rms->host_sysfs);
+    rms->host_sysfs = g_strdup(value);
+}
+
 static void rcar_virt_instance_init(Object *obj)
 {
     RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(obj);
@@ -939,6 +1088,13 @@ static void rcar_virt_instance_init(Object *obj)
     rms->virtualization = false;
     rms->virtio_console = false;
     rms->pcie = false;
+    rms->placement = RCAR_VIRT_PLACEMENT_AUTO;
+    rms->host_sysfs = g_strdup("/sys");
+}
+
+static void rcar_virt_instance_finalize(Object *obj)
+{
+    g_free(RCAR_VIRT_MACHINE(obj)->host_sysfs);
 }
 
 /*
@@ -1016,6 +1172,20 @@ static void rcar_virt_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "pcie",
         "Add a PCIe host bridge with MSIs, for passthrough and USB "
         "controllers (default: off)");
+    object_class_property_add_enum(oc, "placement", "RcarVirtPlacement",
+                                   &RcarVirtPlacement_lookup,
+                                   rcar_virt_get_placement,
+                                   rcar_virt_set_placement);
+    object_class_property_set_description(oc, "placement",
+        "Pin each vCPU thread to host CPUs of its core: auto (where "
+        "the host mixes cores or the vCPU names one), strict (also fail "
+        "if a vCPU has no matching host CPU) or off");
+    object_class_property_add_str(oc, "x-host-sysfs",
+                                  rcar_virt_get_host_sysfs,
+                                  rcar_virt_set_host_sysfs);
+    object_class_property_set_description(oc, "x-host-sysfs",
+        "Where placement reads the host CPU topology (default /sys); "
+        "for tests with fixture trees");
     object_class_property_add_bool(oc, "virtio-console",
                                    rcar_virt_get_virtio_console,
                                    rcar_virt_set_virtio_console);
@@ -1030,6 +1200,7 @@ static const TypeInfo rcar_virt_types[] = {
         .parent = TYPE_MACHINE,
         .instance_size = sizeof(RcarVirtMachineState),
         .instance_init = rcar_virt_instance_init,
+        .instance_finalize = rcar_virt_instance_finalize,
         .class_init = rcar_virt_class_init,
     },
 };

@@ -13,6 +13,7 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
+#include "qobject/qnum.h"
 #include <libfdt.h>
 
 #define MMIO_BASE 0x0a000000
@@ -573,6 +574,235 @@ static void test_guest_loader_dt(void)
     unlink(path);
 }
 
+/*
+ * vCPU placement against a fixture host: CPU 0 a Cortex-A57 and CPU 1 a
+ * Cortex-A53, each its own cluster (x-host-sysfs).  Placement runs the
+ * same with every accelerator; TCG gives each vCPU a real thread.
+ */
+static void write_sysfs_file(const char *root, const char *rel,
+                             const char *text)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static char *placement_fixture(void)
+{
+    static const char *const midr[] = {
+        "0x00000000411fd073\n", "0x00000000410fd034\n",
+    };
+    char *root = g_dir_make_tmp("rcar-virt-sysfs-XXXXXX", NULL);
+
+    g_assert_nonnull(root);
+    write_sysfs_file(root, "devices/system/cpu/online", "0-1\n");
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *m = g_strdup_printf(
+            "devices/system/cpu/cpu%d/regs/identification/midr_el1", i);
+        g_autofree char *c = g_strdup_printf(
+            "devices/system/cpu/cpu%d/topology/cluster_cpus_list", i);
+        g_autofree char *list = g_strdup_printf("%d\n", i);
+
+        write_sysfs_file(root, m, midr[i]);
+        write_sysfs_file(root, c, list);
+    }
+    return root;
+}
+
+static void remove_placement_fixture(char *root)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf %s", root);
+
+    g_assert_true(g_str_has_prefix(root, g_get_tmp_dir()));
+    g_assert_cmpint(system(cmd), ==, 0);
+    g_free(root);
+}
+
+/* Can this process run on host CPUs 0 and 1, as the fixture assumes? */
+static bool can_use_cpus_0_and_1(void)
+{
+    cpu_set_t set;
+
+    return !sched_getaffinity(0, sizeof(set), &set) &&
+           CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
+}
+
+/* Cpus_allowed_list of thread @tid of process @pid, from /proc */
+static char *thread_cpus_of(int pid, int64_t tid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/task/%" PRId64
+                                            "/status", pid, tid);
+    g_autofree char *status = NULL;
+    const char *line;
+
+    g_assert_true(g_file_get_contents(path, &status, NULL, NULL));
+    line = strstr(status, "Cpus_allowed_list:");
+    g_assert_nonnull(line);
+    line += strlen("Cpus_allowed_list:");
+    return g_strndup(line + strspn(line, " \t"), strcspn(line + strspn(
+                     line, " \t"), "\n"));
+}
+
+static char *thread_cpus(QTestState *qts, int64_t tid)
+{
+    return thread_cpus_of(qtest_pid(qts), tid);
+}
+
+/* The host-cpus list of query-cpus-fast as "0-1"-style text */
+static char *qmp_host_cpus(QDict *cpu)
+{
+    QList *list = qdict_get_qlist(cpu, "host-cpus");
+    GString *s = g_string_new("");
+    QListEntry *e;
+
+    g_assert_nonnull(list);
+    QLIST_FOREACH_ENTRY(list, e) {
+        g_string_append_printf(s, "%s%" PRId64, s->len ? "," : "",
+                               qnum_get_int(qobject_to(QNum, e->value)));
+    }
+    return g_string_free(s, false);
+}
+
+/*
+ * Start QEMU with @args, then compare each vCPU's thread affinity (from
+ * /proc) and its query-cpus-fast host-cpus with @expect, one per vCPU
+ * ("0", "1", or "ALL": unpinned, the affinity of this test itself).
+ */
+static void check_placement(const char *args, const char *const *expect,
+                            int ncpus)
+{
+    g_autofree char *root = placement_fixture();
+    QTestState *qts = qtest_initf("-machine rcar-virt,x-host-sysfs=%s%s "
+                                  "-accel tcg -S", root, args);
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-cpus-fast' }");
+    QList *cpus = qdict_get_qlist(resp, "return");
+    g_autofree char *hmp = qtest_hmp(qts, "info cpus");
+    QListEntry *e;
+    int n = 0;
+
+    QLIST_FOREACH_ENTRY(cpus, e) {
+        QDict *cpu = qobject_to(QDict, e->value);
+        int index = qdict_get_int(cpu, "cpu-index");
+        g_autofree char *proc = thread_cpus(qts, qdict_get_int(cpu,
+                                                               "thread-id"));
+        g_autofree char *qmp = qmp_host_cpus(cpu);
+        g_autofree char *line = NULL;
+        const char *want;
+
+        g_assert_cmpint(index, <, ncpus);
+        want = expect[index];
+        if (!strcmp(want, "ALL")) {
+            /* Unpinned: the affinity this test itself has */
+            g_autofree char *self = thread_cpus_of(getpid(), getpid());
+
+            g_assert_cmpstr(proc, ==, self);
+        } else {
+            g_assert_cmpstr(proc, ==, want);
+            g_assert_cmpstr(qmp, ==, want);
+            line = g_strdup_printf("CPU #%d: thread_id=%" PRId64
+                                   " host_cpus=%s\r\n", index,
+                                   qdict_get_int(cpu, "thread-id"), want);
+            g_assert_nonnull(strstr(hmp, line));
+        }
+        n++;
+    }
+    g_assert_cmpint(n, ==, ncpus);
+    qobject_unref(resp);
+    qtest_quit(qts);
+    remove_placement_fixture(g_steal_pointer(&root));
+}
+
+static void test_placement(void)
+{
+    static const char *const h3[] = { "0", "0", "0", "0", "1", "1", "1", "1" };
+    static const char *const a53[] = { "1", "1" };
+    static const char *const a57[] = { "0" };
+    static const char *const off[] = { "ALL", "ALL", "ALL", "ALL",
+                                       "ALL", "ALL", "ALL", "ALL" };
+    static const char *const a72[] = { "ALL" };
+
+    if (!can_use_cpus_0_and_1()) {
+        g_test_skip("this test needs host CPUs 0 and 1 in its affinity");
+        return;
+    }
+    /* A big.LITTLE guest: A57 vCPUs on the A57, A53 vCPUs on the A53 */
+    check_placement(",soc=h3", h3, 8);
+    check_placement(" -cpu cortex-a53 -smp 2", a53, 2);
+    check_placement(",placement=strict -cpu cortex-a57", a57, 1);
+    check_placement(",soc=h3,placement=off", off, 8);
+    /* TCG runs a core the host lacks anywhere */
+    check_placement(" -cpu cortex-a72", a72, 1);
+}
+
+/* The trace point prints the placement table */
+static void test_placement_trace(void)
+{
+    g_autofree char *root = placement_fixture();
+    g_autofree char *log = g_build_filename(root, "trace.log", NULL);
+    g_autofree char *text = NULL;
+    QTestState *qts;
+
+    qts = qtest_initf("-machine rcar-virt,soc=m3w,x-host-sysfs=%s "
+                      "-trace rcar_virt_placement -D %s", root, log);
+    qtest_quit(qts);
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "vCPU 0 (cortex-a57) on host CPUs 0"));
+    g_assert_nonnull(strstr(text, "vCPU 1 (cortex-a57) on host CPUs 0"));
+    g_assert_nonnull(strstr(text, "vCPU 5 (cortex-a53) on host CPUs 1"));
+    remove_placement_fixture(g_steal_pointer(&root));
+}
+
+/* Run QEMU to a failure; return its stderr */
+static char *qemu_failure(const char *args)
+{
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -display none -nodefaults -accel qtest %s", qemu, args);
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *out = NULL;
+    char *err = NULL;
+    int status;
+
+    g_assert_nonnull(qemu);
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status,
+                                            &gerr));
+    g_assert_no_error(gerr);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    return err;
+}
+
+static void test_placement_errors(void)
+{
+    g_autofree char *root = placement_fixture();
+    g_autofree char *a72 = NULL;
+    g_autofree char *broken = NULL;
+    g_autofree char *bad_midr = g_build_filename(root, "devices/system/cpu/"
+        "cpu1/regs/identification/midr_el1", NULL);
+    g_autofree char *args = NULL;
+
+    args = g_strdup_printf("-machine rcar-virt,placement=strict,"
+                           "x-host-sysfs=%s -cpu cortex-a72", root);
+    a72 = qemu_failure(args);
+    g_assert_nonnull(strstr(a72, "rcar-virt: vCPU 0 is cortex-a72 but no "
+                            "usable host CPU is a Cortex-A72 (usable: 0 "
+                            "Cortex-A57 r1p3, 1 Cortex-A53 r0p4); use "
+                            "placement=off"));
+
+    g_assert_true(g_file_set_contents(bad_midr, "0xfeed_beef\n", -1, NULL));
+    g_free(args);
+    args = g_strdup_printf("-machine rcar-virt,soc=h3,x-host-sysfs=%s", root);
+    broken = qemu_failure(args);
+    g_assert_nonnull(strstr(broken, "rcar-virt: cannot read the host CPU "
+                            "topology for placement: "));
+    g_assert_nonnull(strstr(broken, "holds '0xfeed_beef', not a MIDR_EL1 "
+                            "value"));
+    g_assert_nonnull(strstr(broken, "Use placement=off"));
+    remove_placement_fixture(g_steal_pointer(&root));
+}
+
 typedef struct BadCase {
     const char *name;
     const char *args;
@@ -607,6 +837,11 @@ static const BadCase bad_cases[] = {
     { "cpu-model", "-machine rcar-virt -cpu cortex-a15", "cortex-a15" },
     { "bios-missing", "-machine rcar-virt -bios /nonexistent/fw.bin",
       "cannot find firmware '/nonexistent/fw.bin' given with -bios" },
+    { "placement", "-machine rcar-virt,placement=sometimes",
+      "Parameter 'placement' does not accept value 'sometimes'" },
+    { "host-sysfs", "-machine rcar-virt,x-host-sysfs=/nonexistent",
+      "rcar-virt: cannot read the host CPU topology for placement: cannot "
+      "read /nonexistent/devices/system/cpu/online" },
     { "pci-device", "-machine rcar-virt -device virtio-blk-pci",
       "No 'PCI' bus found for device 'virtio-blk-pci'" },
 };
@@ -664,6 +899,13 @@ int main(int argc, char **argv)
     qtest_add_func("rcar-virt/virtualization", test_virtualization);
     qtest_add_func("rcar-virt/guest-loader-dt", test_guest_loader_dt);
     qtest_add_func("rcar-virt/no-pcie", test_no_pcie);
+    if (qtest_has_accel("tcg")) {
+        qtest_add_func("rcar-virt/placement/threads", test_placement);
+    } else {
+        g_test_message("SKIP rcar-virt/placement/threads: needs TCG");
+    }
+    qtest_add_func("rcar-virt/placement/trace", test_placement_trace);
+    qtest_add_func("rcar-virt/placement/errors", test_placement_errors);
     for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
         g_autofree char *name = g_strdup_printf("rcar-virt/bad-option/%s",
                                                 bad_cases[i].name);

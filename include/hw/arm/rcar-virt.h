@@ -90,6 +90,8 @@ struct RcarVirtMachineState {
     bool virtualization;
     bool virtio_console;
     bool pcie;
+    RcarVirtPlacement placement;
+    char *host_sysfs;               /* x-host-sysfs: "/sys" or a fixture */
 
     /* built by init */
     const RcarVirtSocInfo *soc_info;    /* NULL in generic mode */
