@@ -405,7 +405,7 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
     RcarPlacementRequest req = {
         .nvcpus = ms->smp.cpus,
         .vcpus = needs,
-        .probe_cpu = sched_getcpu(),
+        .probe_cpu = -1,
         .strict = rms->placement == RCAR_VIRT_PLACEMENT_STRICT,
         .kvm = kvm_enabled(),
     };
@@ -418,6 +418,15 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
     if (rms->placement == RCAR_VIRT_PLACEMENT_OFF) {
         return NULL;
     }
+#ifndef CONFIG_LINUX
+    /* The topology comes from Linux sysfs */
+    if (rms->placement == RCAR_VIRT_PLACEMENT_STRICT) {
+        error_report("rcar-virt: placement=strict needs a Linux host; use "
+                     "placement=auto or off");
+        exit(1);
+    }
+    return NULL;
+#endif
     topo = rcar_host_cpus_read(rms->host_sysfs, &err);
     if (!topo) {
         error_reportf_err(err, "rcar-virt: cannot read the host CPU "
@@ -435,6 +444,9 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
     bitmap_copy(usable, mask, MIN(nbits, RCAR_HOST_MAX_CPUS));
     req.topo = topo;
     req.usable = usable;
+#ifdef CONFIG_LINUX
+    req.probe_cpu = sched_getcpu();
+#endif
 
     for (int i = 0; i < ms->smp.cpus; i++) {
         const char *type = possible->cpus[i].type;
