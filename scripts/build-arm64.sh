@@ -21,8 +21,13 @@ if [ ! -f "$fdt/usr/include/libfdt.h" ]; then
     say "unpacking libfdt-dev:arm64 headers into $fdt"
     rm -rf "$fdt" "$fdt.tmp"
     mkdir -p "$fdt.tmp"
-    (cd "$fdt.tmp" && apt-get download -q libfdt-dev:arm64 > /dev/null) ||
-        die "could not download libfdt-dev:arm64; check apt (scripts/apt-setup.sh)"
+    # (apt warns that root downloads unsandboxed; the log keeps that)
+    (cd "$fdt.tmp" && apt-get download -q libfdt-dev:arm64 \
+        > apt.log 2>&1) || {
+        cat "$fdt.tmp/apt.log" >&2
+        die "could not download libfdt-dev:arm64; check apt" \
+            "(scripts/apt-setup.sh)"
+    }
     dpkg-deb -x "$fdt.tmp"/libfdt-dev_*_arm64.deb "$fdt.tmp/root"
     mkdir -p "$fdt.tmp/root/lib"
     ln -sf /usr/lib/aarch64-linux-gnu/libfdt.so.1 "$fdt.tmp/root/lib/libfdt.so"
