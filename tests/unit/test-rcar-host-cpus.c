@@ -573,6 +573,39 @@ static void test_plan_bad_probe(void)
                     "on CPU 6, which is not a usable online CPU");
 }
 
+/*
+ * The cost of placement at start-up: read an H3 tree and plan a soc=h3
+ * guest.  Runs only with -m perf (scripts/bench-placement.sh).
+ */
+static void test_perf_read_and_plan(void)
+{
+    g_autofree char *root = fixture_tree(&h3);
+    g_autofree unsigned long *usable = cpus("0-7");
+    RcarVcpuNeed needs[8] = {
+        A57(0x411fd073), A57(0x411fd073), A57(0x411fd073), A57(0x411fd073),
+        A53, A53, A53, A53,
+    };
+    const int rounds = 2000;
+    gdouble secs;
+
+    g_test_timer_start();
+    for (int i = 0; i < rounds; i++) {
+        g_autoptr(RcarHostCpus) topo = rcar_host_cpus_read(root, &error_abort);
+        RcarPlacementRequest req = {
+            .topo = topo, .usable = usable, .nvcpus = 8, .vcpus = needs,
+            .probe_cpu = 0, .kvm = true,
+        };
+        g_autoptr(RcarPlacement) p = rcar_placement_plan(&req, &error_abort);
+
+        g_assert_nonnull(p->sets[7]);
+    }
+    secs = g_test_timer_elapsed();
+    g_test_minimized_result(secs * 1e6 / rounds,
+                            "read + plan, 8 host CPUs, 8 vCPUs: %.1f us",
+                            secs * 1e6 / rounds);
+    remove_tree(root);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -586,5 +619,9 @@ int main(int argc, char **argv)
     g_test_add_func("/rcar-host-cpus/plan/homogeneous",
                     test_plan_homogeneous);
     g_test_add_func("/rcar-host-cpus/plan/bad-probe", test_plan_bad_probe);
+    if (g_test_perf()) {
+        g_test_add_func("/rcar-host-cpus/perf/read-and-plan",
+                        test_perf_read_and_plan);
+    }
     return g_test_run();
 }
