@@ -272,6 +272,18 @@ void rcar_placement_free(RcarPlacement *plan)
     }
 }
 
+bool rcar_placement_is_mixed(const RcarPlacement *plan)
+{
+    for (unsigned int v = 1; v < plan->nvcpus; v++) {
+        if (!plan->sets[v] != !plan->sets[0] ||
+            (plan->sets[v] && !bitmap_equal(plan->sets[v], plan->sets[0],
+                                            RCAR_HOST_MAX_CPUS))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* "0-3 Cortex-A57 r1p3, 4-7 Cortex-A53 r0p4": the usable CPUs by MIDR */
 static char *describe_usable(const RcarPlacementRequest *req)
 {

@@ -481,32 +481,73 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
  * init on the vCPU's own thread (target/arm/kvm.c), so pins hold for
  * life.
  */
+/* Run the main thread on @pin (NULL: leave it), or back where it was */
+static void rcar_virt_pin_main_thread(RcarVirtMachineState *rms,
+                                      unsigned long *pin, int vcpu)
+{
+    QemuThread self;
+    int ret;
+
+    if (!pin) {
+        return;
+    }
+    qemu_thread_get_self(&self);
+    ret = qemu_thread_set_affinity(&self, pin, RCAR_HOST_MAX_CPUS);
+    if (ret) {
+        g_autofree char *list = rcar_cpulist_format(pin);
+
+        error_report("rcar-virt: cannot pin vCPU %d to host CPUs %s: %s; "
+                     "use placement=off", vcpu, list, strerror(ret));
+        exit(1);
+    }
+}
+
+static void rcar_virt_unpin_main_thread(RcarVirtMachineState *rms)
+{
+    QemuThread self;
+
+    qemu_thread_get_self(&self);
+    qemu_thread_set_affinity(&self, rms->usable_cpus, RCAR_HOST_MAX_CPUS);
+}
+
+/*
+ * A new thread starts with the affinity of the thread that creates it, so
+ * the main thread narrows its own affinity around each CPU's creation and
+ * realize: the vCPU thread is pinned before its first KVM_ARM_VCPU_INIT,
+ * and a "host" CPU is probed on its cluster.  Later resets re-run the
+ * init on the vCPU's own thread (target/arm/kvm.c), so pins hold for
+ * life.
+ */
 static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
 {
     MachineState *ms = MACHINE(rms);
     g_autofree Object **cpuobjs = g_new0(Object *, ms->smp.cpus);
-    g_autofree unsigned long *usable = bitmap_new(RCAR_HOST_MAX_CPUS);
-    g_autoptr(RcarPlacement) plan = NULL;
-    QemuThread self;
+    RcarPlacement *plan;
 
-    qemu_thread_get_self(&self);
-    plan = rcar_virt_plan_placement(rms, cpuobjs, usable);
+    rms->usable_cpus = bitmap_new(RCAR_HOST_MAX_CPUS);
+    plan = rcar_virt_plan_placement(rms, cpuobjs, rms->usable_cpus);
+    rms->placement_plan = plan;
+
+    /*
+     * KVM gives a VM a single host PMU, the one of the core that sets it
+     * up, and a vCPU on a core outside that PMU fails to enter the guest.
+     * vCPUs on two kinds of core cannot have a PMU.
+     */
+    if (kvm_enabled() && plan && rcar_placement_is_mixed(plan)) {
+        warn_report("rcar-virt: KVM has one PMU per VM and these vCPUs run "
+                    "on two kinds of host core: the guest gets no PMU");
+        for (int i = 0; i < ms->smp.cpus; i++) {
+            if (cpuobjs[i] && object_property_find(cpuobjs[i], "pmu")) {
+                object_property_set_bool(cpuobjs[i], "pmu", false,
+                                         &error_abort);
+            }
+        }
+    }
 
     for (int i = 0; i < ms->smp.cpus; i++) {
         unsigned long *pin = plan ? plan->sets[i] : NULL;
-        int ret;
 
-        if (pin) {
-            ret = qemu_thread_set_affinity(&self, pin, RCAR_HOST_MAX_CPUS);
-            if (ret) {
-                g_autofree char *list = rcar_cpulist_format(pin);
-
-                error_report("rcar-virt: cannot pin vCPU %d to host CPUs "
-                             "%s: %s; use placement=off", i, list,
-                             strerror(ret));
-                exit(1);
-            }
-        }
+        rcar_virt_pin_main_thread(rms, pin, i);
         if (!cpuobjs[i]) {
             cpuobjs[i] = rcar_virt_new_cpu(rms, i);
         }
@@ -522,7 +563,7 @@ static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
         }
         object_unref(cpuobjs[i]);
         if (pin) {
-            qemu_thread_set_affinity(&self, usable, RCAR_HOST_MAX_CPUS);
+            rcar_virt_unpin_main_thread(rms);
         }
     }
 }
@@ -633,11 +674,15 @@ static void rcar_virt_create_gic(RcarVirtMachineState *rms)
 /* In-kernel PMUs need their interrupt set after the GIC exists */
 static void rcar_virt_kvm_pmu_init(RcarVirtMachineState *rms)
 {
+    unsigned long *pin;
     CPUState *cs;
 
     if (!kvm_enabled()) {
         return;
     }
+    /* KVM takes the VM's PMU from the core the first vCPU's set-up runs on */
+    pin = rms->placement_plan ? rms->placement_plan->sets[0] : NULL;
+    rcar_virt_pin_main_thread(rms, pin, 0);
     CPU_FOREACH(cs) {
         ARMCPU *cpu = ARM_CPU(cs);
 
@@ -650,6 +695,9 @@ static void rcar_virt_kvm_pmu_init(RcarVirtMachineState *rms)
                                 VIRTUAL_PMU_IRQ);
         }
         kvm_arm_pmu_init(cpu);
+    }
+    if (pin) {
+        rcar_virt_unpin_main_thread(rms);
     }
 }
 
@@ -1106,7 +1154,11 @@ static void rcar_virt_instance_init(Object *obj)
 
 static void rcar_virt_instance_finalize(Object *obj)
 {
-    g_free(RCAR_VIRT_MACHINE(obj)->host_sysfs);
+    RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(obj);
+
+    g_free(rms->host_sysfs);
+    rcar_placement_free(rms->placement_plan);
+    g_free(rms->usable_cpus);
 }
 
 /*

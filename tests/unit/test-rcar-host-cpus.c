@@ -563,6 +563,43 @@ static void test_plan_homogeneous(void)
     g_assert_cmpstr(r9, ==, "-");
 }
 
+/* Is a plan's guest spread over kinds of core (KVM then drops the PMU)? */
+static bool plan_is_mixed(const Case *c)
+{
+    g_autoptr(RcarHostCpus) topo = read_fixture(c->fixture);
+    g_autofree unsigned long *usable = cpus(c->usable);
+    RcarPlacementRequest req = {
+        .topo = topo, .usable = usable, .nvcpus = c->nvcpus,
+        .vcpus = c->vcpus, .probe_cpu = c->probe_cpu, .kvm = c->kvm,
+    };
+    g_autoptr(RcarPlacement) p = rcar_placement_plan(&req, &error_abort);
+
+    return rcar_placement_is_mixed(p);
+}
+
+static void test_plan_mixed(void)
+{
+    static const Case big_little = {
+        &h3, "0-7", 0, false, true, 2, { A57(QEMU_A57), A53 }
+    };
+    static const Case a53s = {
+        &h3, "0-7", 0, false, true, 2, { A53, A53 }
+    };
+    static const Case hosts = {
+        &h3, "0-7", 5, false, true, 2, { HOST, HOST }
+    };
+    /* TCG: one vCPU matches, the other does not and stays unpinned */
+    static const Case half = {
+        &rk3399, "0-5", 0, false, false, 2,
+        { { "cortex-a72", QEMU_A72 }, A57(QEMU_A57) }
+    };
+
+    g_assert_true(plan_is_mixed(&big_little));
+    g_assert_false(plan_is_mixed(&a53s));
+    g_assert_false(plan_is_mixed(&hosts));
+    g_assert_true(plan_is_mixed(&half));
+}
+
 static void test_plan_bad_probe(void)
 {
     /* The host model was probed on a CPU outside the usable set */
@@ -619,6 +656,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rcar-host-cpus/plan/homogeneous",
                     test_plan_homogeneous);
     g_test_add_func("/rcar-host-cpus/plan/bad-probe", test_plan_bad_probe);
+    g_test_add_func("/rcar-host-cpus/plan/mixed", test_plan_mixed);
     if (g_test_perf()) {
         g_test_add_func("/rcar-host-cpus/perf/read-and-plan",
                         test_perf_read_and_plan);

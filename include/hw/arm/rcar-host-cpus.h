@@ -106,6 +106,9 @@ char *rcar_midr_describe(uint32_t midr);
 RcarPlacement *rcar_placement_plan(const RcarPlacementRequest *req,
                                    Error **errp);
 void rcar_placement_free(RcarPlacement *plan);
+
+/* Do the vCPUs of @plan run on different host CPUs (mixed clusters)? */
+bool rcar_placement_is_mixed(const RcarPlacement *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcarPlacement, rcar_placement_free)
 
 #endif /* HW_ARM_RCAR_HOST_CPUS_H */

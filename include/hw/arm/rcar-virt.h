@@ -107,6 +107,8 @@ struct RcarVirtMachineState {
     bool msi_is_its;
     uint32_t *cpu_phandles;
     uint32_t clock_phandle;
+    struct RcarPlacement *placement_plan;   /* NULL: placement=off */
+    unsigned long *usable_cpus;     /* this process's affinity at start */
     struct arm_boot_info bootinfo;
     Notifier machine_done;
 };
