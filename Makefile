@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 QEMU := out/bin/qemu-system-aarch64
 
-.PHONY: all build run check series series-check bench-boot clean help
+.PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
+	bench-placement clean help
 
 all: build
 
@@ -15,6 +16,9 @@ help:
 	@echo "make series     export the series with git format-patch to out/series"
 	@echo "make series-check  apply, build and checkpatch every patch in turn"
 	@echo "make bench-boot boot time, start-up and RSS: rcar-virt against virt"
+	@echo "make arm64      cross-build out/arm64/qemu-system-aarch64 (KVM only)"
+	@echo "make kvm-bed    every placement scenario on an emulated H3 with KVM"
+	@echo "make bench-placement  inner boot time: placement against taskset"
 
 build:
 	bash scripts/build.sh
@@ -33,6 +37,16 @@ series-check:
 
 bench-boot: build
 	bash scripts/bench-boot.sh $(QEMU)
+
+arm64:
+	bash scripts/build-arm64.sh
+
+kvm-bed: build arm64
+	bash scripts/kvm-bed.sh $(QEMU) --kernel 6.1
+	bash scripts/kvm-bed.sh $(QEMU) --kernel 6.12
+
+bench-placement: build arm64
+	bash scripts/bench-placement.sh $(QEMU)
 
 clean:
 	rm -rf out

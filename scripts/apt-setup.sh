@@ -3,7 +3,10 @@
 # Add the apt entries qemu-rcar needs (deb-src for trixie, bookworm-backports
 # binaries, arm64 multiarch), derived from the machine's own Debian entry so
 # that no archive host is ever written in this repository.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 
 src_dir=/etc/apt/sources.list.d
 ours="$src_dir/qemu-rcar.sources"
@@ -14,23 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-# The URI of the machine's main Debian entry: the first deb822 stanza whose
-# Suites names a Debian release (not -security).  Fall back to the
-# one-line sources.list format.
-uri=""
-for f in "$src_dir"/*.sources; do
-    [ -e "$f" ] || continue
-    [ "$f" = "$ours" ] && continue
-    uri=$(awk '
-        /^URIs:/ { u = $2 }
-        /^Suites:/ && $0 !~ /security/ && u != "" { print u; exit }
-        /^$/ { u = "" }' "$f")
-    [ -n "$uri" ] && break
-done
-if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
-    uri=$(awk '$1 == "deb" && $3 !~ /security/ { print $2; exit }' \
-          /etc/apt/sources.list)
-fi
+uri=$(debian_uri)
 if [ -z "$uri" ]; then
     echo "apt-setup: found no Debian entry in $src_dir or sources.list;" \
          "add one for bookworm and run again" >&2

@@ -28,3 +28,28 @@ die()
     printf '%s: error: %s\n' "${0##*/}" "$*" >&2
     exit 1
 }
+
+# debian_uri: the URI of the machine's main Debian entry, the first deb822
+# stanza under /etc/apt/sources.list.d whose Suites names a Debian release
+# (not -security), else the first such line of /etc/apt/sources.list.
+# Apt entries of ours are derived from it, so that no archive host is ever
+# written in this repository.  Prints nothing if there is none.
+debian_uri()
+{
+    local f uri=""
+
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -e "$f" ] || continue
+        [ "${f##*/}" = qemu-rcar.sources ] && continue
+        uri=$(awk '
+            /^URIs:/ { u = $2 }
+            /^Suites:/ && $0 !~ /security/ && u != "" { print u; exit }
+            /^$/ { u = "" }' "$f")
+        [ -n "$uri" ] && break
+    done
+    if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
+        uri=$(awk '$1 == "deb" && $3 !~ /security/ { print $2; exit }' \
+              /etc/apt/sources.list)
+    fi
+    printf '%s' "$uri"
+}
