@@ -180,3 +180,16 @@ echo "seconds from starting QEMU to its exit after the inner guest's" \
 echo "QEMU: $(sed -n 's/^BED-VERSION ours //p' "$bed_console");" \
      "host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo |
      head -n 1)"
+
+# What placement adds to QEMU's start-up: reading the host topology and
+# planning, timed in-process by the unit test's perf case (an H3 tree, a
+# soc=h3 guest), plus the two affinity calls per vCPU of the main thread.
+echo
+unit=$BUILD_DIR/tests/unit/test-rcar-host-cpus
+if ninja -C "$BUILD_DIR" tests/unit/test-rcar-host-cpus > /dev/null 2>&1 &&
+   perf=$("$unit" -m perf -p /rcar-host-cpus/perf/read-and-plan --verbose \
+          2>&1 | sed -n 's/^# min perf: //p') && [ -n "$perf" ]; then
+    echo "start-up cost of placement: $perf (goal: under 1 ms)"
+else
+    echo "start-up cost of placement: not measured ($unit failed)"
+fi
