@@ -94,8 +94,8 @@ while read -r status name; do
     ok) result PASS "unit$name" ;;
     *) result FAIL "unit$name" "see $unit_log" ;;
     esac
-done < <(sed -n 's|^\(ok\|not ok\) [0-9]* \(/[^ ]*\).*|\1 \2|p' "$unit_log" |
-         sed 's/^not ok/FAIL/')
+done < <(sed -n -e 's#^ok [0-9]* \(/[^ ]*\).*#ok \1#p' \
+               -e 's#^not ok [0-9]* \(/[^ ]*\).*#FAIL \1#p' "$unit_log")
 if ! grep -q '^ok ' "$unit_log" || grep -q '^not ok\|^Bail out' "$unit_log"; then
     tail -20 "$unit_log"
     grep -q '^ok ' "$unit_log" ||
