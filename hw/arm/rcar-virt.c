@@ -13,6 +13,7 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "qemu/datadir.h"
+#include "qemu/host-utils.h"
 #include "qemu/bitmap.h"
 #include "qemu/thread.h"
 #include "qemu/units.h"
@@ -989,6 +990,29 @@ static void rcar_virt_init(MachineState *ms)
     qemu_add_machine_init_done_notifier(&rms->machine_done);
 }
 
+/*
+ * The IPA size to create the KVM VM with: what the memory map needs, RAM
+ * being highest, not the host's maximum.  Cores of one host may differ in
+ * their physical address size (an H3's A57s have 44 bits, its A53s 40):
+ * ask only for what the guest uses.
+ */
+static int rcar_virt_kvm_type(MachineState *ms, const char *type_str)
+{
+    hwaddr top = rcar_virt_memmap[RCAR_VIRT_MEM].base + ms->ram_size - 1;
+    int need = MAX(32, 64 - clz64(top));
+    bool fixed_ipa;
+    int max = kvm_arm_get_max_vm_ipa_size(ms, &fixed_ipa);
+
+    if (need > max) {
+        error_report("rcar-virt: -m %" PRIu64 " MiB needs a %d-bit guest "
+                     "physical address space, and this host's KVM offers "
+                     "%d bits; lower -m", ms->ram_size / MiB, need, max);
+        return -1;
+    }
+    /* A host with the legacy fixed 40-bit IPA only takes type 0 */
+    return fixed_ipa ? 0 : need;
+}
+
 static const CPUArchIdList *rcar_virt_possible_cpu_arch_ids(MachineState *ms)
 {
     RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(ms);
@@ -1213,6 +1237,7 @@ static void rcar_virt_class_init(ObjectClass *oc, void *data)
     mc->prefers_virtio_mmio = true;
     mc->smp_props.clusters_supported = true;
     mc->possible_cpu_arch_ids = rcar_virt_possible_cpu_arch_ids;
+    mc->kvm_type = rcar_virt_kvm_type;
     mc->cpu_index_to_instance_props = rcar_virt_cpu_index_to_props;
     mc->get_default_cpu_node_id = rcar_virt_get_default_cpu_node_id;
     compat_props_add(mc->compat_props, rcar_virt_compat,
