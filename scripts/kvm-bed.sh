@@ -8,7 +8,7 @@
 #
 # Usage: scripts/kvm-bed.sh QEMU_X86 --kernel 6.1|6.12 [--timeout SECS]
 #            [--inner-timeout SECS] [--unpinned N] [--log-dir DIR]
-#            [--ours ARM64_QEMU] [--known-bugs run|skip]
+#            [--ours ARM64_QEMU]
 #
 # One boot of the emulated host (kernel 6.1 or 6.12) runs every scenario
 # of guest/kvm-bed; the inner guest is always Debian's 6.1 kernel with our
@@ -42,8 +42,6 @@ usage: ${0##*/} QEMU_X86 --kernel 6.1|6.12 [--timeout SECS]
                         \$RCAR_CACHE/kvm-bed/log-<kernel>)
   --ours ARM64_QEMU     our arm64 build (default
                         out/arm64/qemu-system-aarch64)
-  --known-bugs run|skip run (default) or leave out the scenarios of a
-                        known open bug, each reported as SKIP with why
 EOF
     exit 1
 }
@@ -54,7 +52,6 @@ timeout_s=1500
 inner_timeout=150
 unpinned=3
 log=""
-known_bugs=run
 while [ "$#" -gt 0 ]; do
     case "$1" in
     -h|--help) usage ;;
@@ -73,7 +70,6 @@ while [ "$#" -gt 0 ]; do
     --unpinned) unpinned=$2 ;;
     --log-dir) log=$2 ;;
     --ours) bed_ours=$2 ;;
-    --known-bugs) known_bugs=$2 ;;
     *) die "unknown option $1; see ${0##*/} --help" ;;
     esac
     shift 2
@@ -81,10 +77,6 @@ done
 [ -n "$qemu" ] || usage
 command -v "$qemu" > /dev/null ||
     die "QEMU binary '$qemu' not found or not executable; build it (make)"
-case "$known_bugs" in
-run|skip) ;;
-*) die "--known-bugs takes run or skip" ;;
-esac
 case "$kernel" in
 6.1|6.12) ;;
 *) die "--kernel must be 6.1 or 6.12" ;;
@@ -101,14 +93,6 @@ controls=(control-a57-pinned-a53 control-a57-pinned-a57
           control-a53-pinned-a53)
 ours=(ours-a57 ours-a53 ours-h3 ours-a57-pinned-a53
       ours-off-a57-pinned-a53)
-# Open bug (docs/system/arm/rcar-virt.rst, "Known problems"): on the
-# emulated H3, a vCPU of rcar-virt on an A53 core never runs under KVM,
-# with or without placement, while -M virt runs there.
-bug_a53="known open bug: rcar-virt vCPUs on the A53 cores never run under"
-bug_a53+=" KVM on the emulated H3 (-M virt does); see rcar-virt.rst"
-if [ "$known_bugs" = skip ]; then
-    ours=(ours-a57 ours-a57-pinned-a53 ours-off-a57-pinned-a53)
-fi
 
 log=${log:-$RCAR_CACHE/kvm-bed/log-$kernel}
 mkdir -p "$log"
@@ -393,12 +377,6 @@ for s in "${ours[@]}"; do
         pass "$s" "exit status $o_rc in ${o_secs}s: $o_msg"
     fi
 done
-
-if [ "$known_bugs" = skip ]; then
-    for s in ours-a53 ours-h3; do
-        echo "SKIP: $label-$s: $bug_a53"
-    done
-fi
 
 # --- timings ---------------------------------------------------------
 say "$label: emulated host ${bed_wall}s wall; inner runs (seconds):" \
