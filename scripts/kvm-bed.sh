@@ -8,7 +8,7 @@
 #
 # Usage: scripts/kvm-bed.sh QEMU_X86 --kernel 6.1|6.12 [--timeout SECS]
 #            [--inner-timeout SECS] [--unpinned N] [--log-dir DIR]
-#            [--ours ARM64_QEMU]
+#            [--ours ARM64_QEMU] [--repeat N]
 #
 # One boot of the emulated host (kernel 6.1 or 6.12) runs every scenario
 # of guest/kvm-bed; the inner guest is always Debian's 6.1 kernel with our
@@ -42,6 +42,8 @@ usage: ${0##*/} QEMU_X86 --kernel 6.1|6.12 [--timeout SECS]
                         \$RCAR_CACHE/kvm-bed/log-<kernel>)
   --ours ARM64_QEMU     our arm64 build (default
                         out/arm64/qemu-system-aarch64)
+  --repeat N            boots of each of our booting scenarios, all of
+                        which must pass (default 3)
 EOF
     exit 1
 }
@@ -51,6 +53,7 @@ kernel=""
 timeout_s=1500
 inner_timeout=150
 unpinned=3
+repeat_ours=3
 log=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -70,6 +73,7 @@ while [ "$#" -gt 0 ]; do
     --unpinned) unpinned=$2 ;;
     --log-dir) log=$2 ;;
     --ours) bed_ours=$2 ;;
+    --repeat) repeat_ours=$2 ;;
     *) die "unknown option $1; see ${0##*/} --help" ;;
     esac
     shift 2
@@ -81,10 +85,12 @@ case "$kernel" in
 6.1|6.12) ;;
 *) die "--kernel must be 6.1 or 6.12" ;;
 esac
-for n in "$timeout_s" "$inner_timeout" "$unpinned"; do
+for n in "$timeout_s" "$inner_timeout" "$unpinned" "$repeat_ours"; do
     [[ "$n" =~ ^[0-9]+$ ]] ||
-        die "--timeout, --inner-timeout and --unpinned take whole numbers"
+        die "--timeout, --inner-timeout, --unpinned and --repeat take" \
+            "whole numbers"
 done
+[ "$repeat_ours" -ge 1 ] || die "--repeat must be 1 or more"
 
 a57=0x411fd073      # Cortex-A57 r1p3, the H3's
 a53=0x410fd034      # Cortex-A53 r0p4
@@ -105,7 +111,14 @@ runs=("${controls[@]}")
 for ((i = 0; i < unpinned; i++)); do
     runs+=(control-a57-unpinned)
 done
-[ "$bed_have_ours" = 0 ] || runs+=("${ours[@]}")
+# Our booting scenarios run --repeat times, interleaved: every boot counts
+ours_booting=(ours-a57 ours-a53 ours-h3)
+if [ "$bed_have_ours" = 1 ]; then
+    for ((i = 1; i <= repeat_ours; i++)); do
+        runs+=("${ours_booting[@]}")
+    done
+    runs+=(ours-a57-pinned-a53 ours-off-a57-pinned-a53)
+fi
 bed_status=0
 bed_boot "$qemu" "$kernel" "$log" "$(IFS=,; echo "${runs[*]}")" \
     "$inner_timeout" "$timeout_s" || bed_status=$?
@@ -316,16 +329,11 @@ if [ "$unpinned" -gt 0 ]; then
 fi
 
 # --- ours: rcar-virt with placement ------------------------------------
-for s in "${ours[@]}"; do
-    tag=$s/1
-    if [ "$bed_have_ours" = 0 ]; then
-        fail "$s" "$bed_no_ours"
-        continue
-    fi
-    if ! outcome "$tag"; then
-        fail "$s" "$o_missing"
-        continue
-    fi
+# judge_ours NAME TAG: set why to what is wrong with run TAG of scenario
+# NAME, empty if nothing; outcome TAG must have succeeded
+judge_ours()
+{
+    local s=$1 tag=$2
     case "$s" in
     ours-a57)
         why=$(booted "$tag" 2 "$(repeat 2 $a57)")
@@ -368,11 +376,35 @@ for s in "${ours[@]}"; do
         fi
         ;;
     esac
+}
+
+for s in "${ours[@]}"; do
+    if [ "$bed_have_ours" = 0 ]; then
+        fail "$s" "$bed_no_ours"
+        continue
+    fi
+    n=1
+    [[ " ${ours_booting[*]} " != *" $s "* ]] || n=$repeat_ours
+    why=""
+    secs=()
+    for ((i = 1; i <= n; i++)); do
+        tag=$s/$i
+        if ! outcome "$tag"; then
+            why="run $i of $n: $o_missing"
+            break
+        fi
+        judge_ours "$s" "$tag"
+        if [ -n "$why" ]; then
+            why="run $i of $n: $why"
+            break
+        fi
+        secs+=("$o_secs")
+    done
     if [ -n "$why" ]; then
         fail "$s" "$why" "$tag"
     elif [ "$o_rc" = 0 ]; then
-        pass "$s" "booted in ${o_secs}s; vCPU threads on host CPUs $(
-            affinities "$tag")"
+        pass "$s" "booted $n of $n times (${secs[*]} s); vCPU threads on\
+ host CPUs $(affinities "$tag")"
     else
         pass "$s" "exit status $o_rc in ${o_secs}s: $o_msg"
     fi
