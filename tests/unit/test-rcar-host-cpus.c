@@ -341,37 +341,34 @@ static void test_read_boards(void)
     g_assert_cmphex(pc->cpus[1].midr, ==, 0);
 }
 
+#define ONLINE "devices/system/cpu/online"
+#define MIDR2 "devices/system/cpu/cpu2/regs/identification/midr_el1"
+#define CLUSTER5 "devices/system/cpu/cpu5/topology/cluster_cpus_list"
+
 static void test_read_hostile(void)
 {
-    static const char *const midr = "devices/system/cpu/cpu2/regs/"
-                                    "identification/midr_el1";
-    static const char *const cluster = "devices/system/cpu/cpu5/topology/"
-                                       "cluster_cpus_list";
-    static const char *const online = "devices/system/cpu/online";
     static const struct {
-        const char *rel, *text, *expect;
+        const char *rel, *text, *expect;    /* text NULL: remove the file */
     } cases[] = {
-        { "devices/system/cpu/online", NULL, "cannot read" },
-        { "devices/system/cpu/online", "all of them\n", "not a CPU list" },
-        { "devices/system/cpu/online", "0-99999\n", "beyond CPU 4095" },
-        { "devices/system/cpu/online", "7-0\n", "reversed" },
-        { "devices/system/cpu/online", "\n", "lists no CPU" },
-        { NULL, "0x0000000041zzd073\n", "not a MIDR_EL1 value" },
-        { NULL, "0x1000000411fd073\n", "not a MIDR_EL1 value" },
-        { NULL, "0\n", "not a MIDR_EL1 value" },
-        { NULL, "", "not a MIDR_EL1 value" },
-        { "C", "0-3\n", "does not list CPU 5 itself" },
-        { "C", "5-4095,4096\n", "beyond CPU 4095" },
-        { "C", "four\n", "not a CPU list" },
+        { ONLINE, NULL, "cannot read" },
+        { ONLINE, "all of them\n", "not a CPU list" },
+        { ONLINE, "0-99999\n", "beyond CPU 4095" },
+        { ONLINE, "7-0\n", "reversed" },
+        { ONLINE, "\n", "lists no CPU" },
+        { MIDR2, "0x0000000041zzd073\n", "not a MIDR_EL1 value" },
+        { MIDR2, "0x1000000411fd073\n", "not a MIDR_EL1 value" },
+        { MIDR2, "0\n", "not a MIDR_EL1 value" },
+        { MIDR2, "", "not a MIDR_EL1 value" },
+        { CLUSTER5, "0-3\n", "does not list CPU 5 itself" },
+        { CLUSTER5, "5-4095,4096\n", "beyond CPU 4095" },
+        { CLUSTER5, "four\n", "not a CPU list" },
     };
     g_autofree char *huge = g_strnfill(5000, '7');
-    g_autofree char *msg = read_error(&h3, online, huge);
+    g_autofree char *msg = read_error(&h3, ONLINE, huge);
 
     g_assert_nonnull(strstr(msg, "is not a line of text"));
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        const char *rel = !cases[i].rel ? midr :
-                          !strcmp(cases[i].rel, "C") ? cluster : cases[i].rel;
-        g_autofree char *m = read_error(&h3, rel, cases[i].text);
+        g_autofree char *m = read_error(&h3, cases[i].rel, cases[i].text);
 
         if (!strstr(m, cases[i].expect)) {
             g_test_message("case %zu: '%s' lacks '%s'", i, m,
