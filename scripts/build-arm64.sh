@@ -55,26 +55,10 @@ config=(
     --disable-user
     --disable-rust
 )
-stamp="${config[*]}"
-if [ ! -f "$build/build.ninja" ] ||
-   [ "$(cat "$build/.rcar-configure" 2>/dev/null)" != "$stamp" ]; then
-    say "configuring $build"
-    rm -rf "$build"
-    mkdir -p "$build"
-    (cd "$build" && PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig \
-        "$SRC_TREE/configure" "${config[@]}" > configure.log 2>&1) || {
-        tail -30 "$build/configure.log" >&2
-        die "configure failed; the full log is $build/configure.log"
-    }
-    printf '%s\n' "$stamp" > "$build/.rcar-configure"
-fi
-
+PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig \
+    qemu_configure "$build" "${config[@]}"
 say "cross-building for arm64 (log: $build/ninja.log)"
-ninja -C "$build" qemu-system-aarch64 > "$build/ninja.log" 2>&1 || {
-    grep -A12 -m3 -E "^FAILED:| error: " "$build/ninja.log" >&2 ||
-        tail -40 "$build/ninja.log" >&2
-    die "the arm64 build failed; the full log is $build/ninja.log"
-}
+qemu_ninja "$build" qemu-system-aarch64
 mkdir -p "$OUT_DIR/arm64"
 ln -sf "$build/qemu-system-aarch64" "$OUT_DIR/arm64/qemu-system-aarch64"
 say "built $OUT_DIR/arm64/qemu-system-aarch64"

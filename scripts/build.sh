@@ -32,27 +32,9 @@ config=(
 # Extra options, e.g. RCAR_EXTRA_CONFIGURE="--enable-debug"
 read -r -a extra <<< "${RCAR_EXTRA_CONFIGURE:-}"
 config+=("${extra[@]}")
-stamp="${config[*]}"
-if [ ! -f "$BUILD_DIR/build.ninja" ] ||
-   [ "$(cat "$BUILD_DIR/.rcar-configure" 2>/dev/null)" != "$stamp" ]; then
-    say "configuring $BUILD_DIR"
-    rm -rf "$BUILD_DIR"
-    mkdir -p "$BUILD_DIR"
-    (cd "$BUILD_DIR" && "$SRC_TREE/configure" "${config[@]}" \
-        > configure.log 2>&1) || {
-        tail -30 "$BUILD_DIR/configure.log" >&2
-        die "configure failed; the full log is $BUILD_DIR/configure.log"
-    }
-    printf '%s\n' "$stamp" > "$BUILD_DIR/.rcar-configure"
-fi
-
+qemu_configure "$BUILD_DIR" "${config[@]}"
 say "building (log: $BUILD_DIR/ninja.log)"
-ninja -C "$BUILD_DIR" qemu-system-aarch64 qemu-img > "$BUILD_DIR/ninja.log" \
-    2>&1 || {
-    grep -A12 -m3 -E "^FAILED:| error: " "$BUILD_DIR/ninja.log" >&2 ||
-        tail -40 "$BUILD_DIR/ninja.log" >&2
-    die "the build failed; the full log is $BUILD_DIR/ninja.log"
-}
+qemu_ninja "$BUILD_DIR" qemu-system-aarch64 qemu-img
 
 # Firmware Debian strips from the source: from the ipxe-qemu and
 # qemu-efi-aarch64 packages, where the build tree's binary looks for it.

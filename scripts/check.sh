@@ -29,6 +29,19 @@ result()
     printf '%s: %s%s\n' "$1" "$2" "${3:+ ($3)}"
 }
 
+# import_results LOG: count each PASS:/FAIL:/SKIP: line of a harness log
+import_results()
+{
+    local line
+    while read -r line; do
+        case "$line" in
+        PASS:*) result PASS "${line#PASS: }" ;;
+        FAIL:*) result FAIL "${line#FAIL: }" ;;
+        SKIP:*) result SKIP "${line#SKIP: }" ;;
+        esac
+    done < <(grep -E '^(PASS|FAIL|SKIP): ' "$1")
+}
+
 summary()
 {
     echo
@@ -161,13 +174,7 @@ if bash "$RCAR_TOP/scripts/boot-matrix.sh" "$OUT_DIR/bin/qemu-system-aarch64" \
         > "$log_dir/boot.log" 2>&1; then
     :
 fi
-while read -r line; do
-    case "$line" in
-    PASS:*) result PASS "${line#PASS: }" ;;
-    FAIL:*) result FAIL "${line#FAIL: }" ;;
-    SKIP:*) result SKIP "${line#SKIP: }" ;;
-    esac
-done < <(grep -E '^(PASS|FAIL|SKIP): ' "$log_dir/boot.log")
+import_results "$log_dir/boot.log"
 if ! grep -q '^PASS: ' "$log_dir/boot.log"; then
     tail -40 "$log_dir/boot.log"
     result FAIL boot-tests "no boot check passed; see $log_dir/boot.log"
@@ -192,12 +199,7 @@ for kernel in 6.1 6.12; do
     bash "$RCAR_TOP/scripts/kvm-bed.sh" "$OUT_DIR/bin/qemu-system-aarch64" \
         --kernel "$kernel" --log-dir "$log_dir/kvm-bed-$kernel" \
         > "$bed_log" 2>&1 || true
-    while read -r line; do
-        case "$line" in
-        PASS:*) result PASS "${line#PASS: }" ;;
-        FAIL:*) result FAIL "${line#FAIL: }" ;;
-        esac
-    done < <(grep -E '^(PASS|FAIL): ' "$bed_log")
+    import_results "$bed_log"
     if ! grep -q '^PASS: ' "$bed_log"; then
         tail -30 "$bed_log"
         result FAIL "kvm-bed-$kernel" "nothing passed; see $bed_log"

@@ -53,3 +53,39 @@ debian_uri()
     fi
     printf '%s' "$uri"
 }
+
+# qemu_configure DIR ARG...: configure a build of $SRC_TREE in DIR with
+# the configure options ARG..., again only when they change (DIR is then
+# wiped).  Variables set on the call, such as PKG_CONFIG_LIBDIR, reach
+# configure.
+qemu_configure()
+{
+    local dir=$1 stamp
+    shift
+    stamp="$*"
+    if [ -f "$dir/build.ninja" ] &&
+       [ "$(cat "$dir/.rcar-configure" 2>/dev/null)" = "$stamp" ]; then
+        return 0
+    fi
+    say "configuring $dir"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    (cd "$dir" && "$SRC_TREE/configure" "$@" > configure.log 2>&1) || {
+        tail -30 "$dir/configure.log" >&2
+        die "configure failed; the full log is $dir/configure.log"
+    }
+    printf '%s\n' "$stamp" > "$dir/.rcar-configure"
+}
+
+# qemu_ninja DIR TARGET...: build TARGET... in DIR, the log in
+# DIR/ninja.log; on failure show the first errors and stop.
+qemu_ninja()
+{
+    local dir=$1
+    shift
+    ninja -C "$dir" "$@" > "$dir/ninja.log" 2>&1 || {
+        grep -A12 -m3 -E "^FAILED:| error: " "$dir/ninja.log" >&2 ||
+            tail -40 "$dir/ninja.log" >&2
+        die "the build failed; the full log is $dir/ninja.log"
+    }
+}
