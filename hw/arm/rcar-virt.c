@@ -401,7 +401,7 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
         possible_cpu_arch_ids(ms);
     g_autoptr(RcarHostCpus) topo = NULL;
     g_autofree RcarVcpuNeed *needs = g_new0(RcarVcpuNeed, ms->smp.cpus);
-    g_autofree char **models = g_new0(char *, ms->smp.cpus + 1);
+    g_auto(GStrv) models = g_new0(char *, ms->smp.cpus + 1);
     g_autofree unsigned long *mask = NULL;
     RcarPlacementRequest req = {
         .nvcpus = ms->smp.cpus,
@@ -462,8 +462,6 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
         needs[i].midr = ARM_CPU(cpuobjs[i])->midr;
     }
     plan = rcar_placement_plan(&req, &err);
-    g_strfreev(models);
-    models = NULL;
     if (!plan) {
         error_report_err(err);
         exit(1);
@@ -483,8 +481,7 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
  * life.
  */
 /* Run the main thread on @pin (NULL: leave it), or back where it was */
-static void rcar_virt_pin_main_thread(RcarVirtMachineState *rms,
-                                      unsigned long *pin, int vcpu)
+static void rcar_virt_pin_main_thread(unsigned long *pin, int vcpu)
 {
     QemuThread self;
     int ret;
@@ -548,7 +545,7 @@ static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
     for (int i = 0; i < ms->smp.cpus; i++) {
         unsigned long *pin = plan ? plan->sets[i] : NULL;
 
-        rcar_virt_pin_main_thread(rms, pin, i);
+        rcar_virt_pin_main_thread(pin, i);
         if (!cpuobjs[i]) {
             cpuobjs[i] = rcar_virt_new_cpu(rms, i);
         }
@@ -683,7 +680,7 @@ static void rcar_virt_kvm_pmu_init(RcarVirtMachineState *rms)
     }
     /* KVM takes the VM's PMU from the core the first vCPU's set-up runs on */
     pin = rms->placement_plan ? rms->placement_plan->sets[0] : NULL;
-    rcar_virt_pin_main_thread(rms, pin, 0);
+    rcar_virt_pin_main_thread(pin, 0);
     CPU_FOREACH(cs) {
         ARMCPU *cpu = ARM_CPU(cs);
 
