@@ -25,14 +25,14 @@ repeat()
 
 # What each preset must show the guest (docs/system/arm/rcar-virt.rst):
 # soc, CPU count, midr_el1 of each CPU, cluster_cpus_list of each CPU.
-a57_h3=0x411fd073
 a53=0x410fd034
-a57=0x411fd070
+a57_r1p3=0x411fd073
 a76=0x414fd0b1
 a55=0x412fd050
+a57=0x411fd070      # QEMU's cortex-a57 (r1p0), for soc=generic
 presets=(
-    "h3 8 $(repeat 4 $a57_h3 ,),$(repeat 4 $a53 ,) $(repeat 4 0-3 :):$(repeat 4 4-7 :)"
-    "m3w 6 $(repeat 2 $a57 ,),$(repeat 4 $a53 ,) 0-1:0-1:$(repeat 4 2-5 :)"
+    "h3 8 $(repeat 4 $a57_r1p3 ,),$(repeat 4 $a53 ,) $(repeat 4 0-3 :):$(repeat 4 4-7 :)"
+    "m3w 6 $(repeat 2 $a57_r1p3 ,),$(repeat 4 $a53 ,) 0-1:0-1:$(repeat 4 2-5 :)"
     "v4h 4 $(repeat 4 $a76 ,) 0-1:0-1:2-3:2-3"
     "s4 8 $(repeat 8 $a55 ,) 0-1:0-1:2-3:2-3:4-5:4-5:6-7:6-7"
 )

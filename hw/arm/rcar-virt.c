@@ -74,51 +74,53 @@ static const MemMapEntry rcar_virt_memmap[RCAR_VIRT_REGION_COUNT] = {
 /*
  * SoC presets.  Topologies, MPIDRs, capacities and GIC kinds come from the
  * upstream Linux device trees (arch/arm64/boot/dts/renesas/r8a77*.dtsi,
- * r8a779g0.dtsi, r8a779f0.dtsi).  Only H3's core revisions are confirmed by
- * a public boot log; the others keep QEMU's model MIDR (see the docs).
+ * r8a779g0.dtsi, r8a779f0.dtsi).  Gen3 uses the core revisions an H3
+ * boot log shows (target/arm/cpu-rcar.c), assumed the same IP on M3-W,
+ * M3-N, E3 and V3H; Gen4 keeps QEMU's A76 and A55, whose shipped
+ * revisions no public source gives (see the docs).
  */
 static const RcarVirtSocInfo rcar_virt_socs[] = {
     {
         .soc = RCAR_VIRT_SOC_H3, .name = "R-Car H3", .gic_version = 2,
         .core_aff_shift = 0, .cluster_aff_shift = 8,
         .clusters = {
-            { "cortex-a57", 4, 0x411fd073, 1024 },
-            { "cortex-a53", 4, 0x410fd034, 535 },
+            { "cortex-a57-r1p3", 4, 1024 },
+            { "cortex-a53-r0p4", 4, 535 },
         },
     }, {
         .soc = RCAR_VIRT_SOC_M3W, .name = "R-Car M3-W", .gic_version = 2,
         .core_aff_shift = 0, .cluster_aff_shift = 8,
         .clusters = {
-            { "cortex-a57", 2, 0, 1024 },
-            { "cortex-a53", 4, 0, 535 },
+            { "cortex-a57-r1p3", 2, 1024 },
+            { "cortex-a53-r0p4", 4, 535 },
         },
     }, {
         .soc = RCAR_VIRT_SOC_M3N, .name = "R-Car M3-N", .gic_version = 2,
         .core_aff_shift = 0, .cluster_aff_shift = 8,
-        .clusters = { { "cortex-a57", 2, 0, 0 } },
+        .clusters = { { "cortex-a57-r1p3", 2, 0 } },
     }, {
         .soc = RCAR_VIRT_SOC_E3, .name = "R-Car E3", .gic_version = 2,
         .core_aff_shift = 0, .cluster_aff_shift = 8,
-        .clusters = { { "cortex-a53", 2, 0, 0 } },
+        .clusters = { { "cortex-a53-r0p4", 2, 0 } },
     }, {
         .soc = RCAR_VIRT_SOC_V3H, .name = "R-Car V3H", .gic_version = 2,
         .core_aff_shift = 0, .cluster_aff_shift = 8,
-        .clusters = { { "cortex-a53", 4, 0, 0 } },
+        .clusters = { { "cortex-a53-r0p4", 4, 0 } },
     }, {
         .soc = RCAR_VIRT_SOC_V4H, .name = "R-Car V4H", .gic_version = 3,
         .core_aff_shift = 8, .cluster_aff_shift = 16,
         .clusters = {
-            { "cortex-a76", 2, 0, 0 },
-            { "cortex-a76", 2, 0, 0 },
+            { "cortex-a76", 2, 0 },
+            { "cortex-a76", 2, 0 },
         },
     }, {
         .soc = RCAR_VIRT_SOC_S4, .name = "R-Car S4", .gic_version = 3,
         .core_aff_shift = 8, .cluster_aff_shift = 16,
         .clusters = {
-            { "cortex-a55", 2, 0, 0 },
-            { "cortex-a55", 2, 0, 0 },
-            { "cortex-a55", 2, 0, 0 },
-            { "cortex-a55", 2, 0, 0 },
+            { "cortex-a55", 2, 0 },
+            { "cortex-a55", 2, 0 },
+            { "cortex-a55", 2, 0 },
+            { "cortex-a55", 2, 0 },
         },
     },
 };
@@ -355,7 +357,6 @@ static Object *rcar_virt_new_cpu(RcarVirtMachineState *rms, int i)
     MachineState *ms = MACHINE(rms);
     const CPUArchIdList *possible = MACHINE_GET_CLASS(ms)->
         possible_cpu_arch_ids(ms);
-    const RcarVirtCpuSlot *slot = &rms->slots[i];
     Object *cpuobj = object_new(possible->cpus[i].type);
 
     object_property_set_int(cpuobj, "mp-affinity",
@@ -374,11 +375,6 @@ static Object *rcar_virt_new_cpu(RcarVirtMachineState *rms, int i)
         error_report("rcar-virt: virtualization=on needs CPUs with EL2, "
                      "and %s has none; choose another -cpu", model);
         exit(1);
-    }
-    /* Under KVM the host core decides MIDR_EL1; KVM ignores this */
-    if (slot->info && slot->info->midr) {
-        object_property_set_uint(cpuobj, "midr", slot->info->midr,
-                                 &error_abort);
     }
     object_property_set_link(cpuobj, "memory",
                              OBJECT(get_system_memory()), &error_abort);
@@ -1196,8 +1192,10 @@ static void rcar_virt_class_init(ObjectClass *oc, void *data)
     static const char * const valid_cpu_types[] = {
         ARM_CPU_TYPE_NAME("cortex-a35"),
         ARM_CPU_TYPE_NAME("cortex-a53"),
+        ARM_CPU_TYPE_NAME("cortex-a53-r0p4"),
         ARM_CPU_TYPE_NAME("cortex-a55"),
         ARM_CPU_TYPE_NAME("cortex-a57"),
+        ARM_CPU_TYPE_NAME("cortex-a57-r1p3"),
         ARM_CPU_TYPE_NAME("cortex-a72"),
         ARM_CPU_TYPE_NAME("cortex-a76"),
         ARM_CPU_TYPE_NAME("cortex-a710"),

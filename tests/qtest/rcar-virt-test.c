@@ -37,33 +37,37 @@ typedef struct Preset {
     PresetCpu cpus[8];
 } Preset;
 
-#define A57(m, cl, co, midr, cap) { "cortex-a57", m, cl, co, midr, cap }
-#define A53(m, cl, co, midr, cap) { "cortex-a53", m, cl, co, midr, cap }
+/* Gen3: the revisions of target/arm/cpu-rcar.c */
+#define A57(m, cl, co, cap) { "cortex-a57-r1p3", m, cl, co, 0x411fd073, cap }
+#define A53(m, cl, co, cap) { "cortex-a53-r0p4", m, cl, co, 0x410fd034, cap }
 #define A76(m, cl, co) { "cortex-a76", m, cl, co, 0, 0 }
 #define A55(m, cl, co) { "cortex-a55", m, cl, co, 0, 0 }
+/* soc=generic: QEMU's own models, as -cpu names them */
+#define UP57(m, cl, co) { "cortex-a57", m, cl, co, 0x411fd070, 0 }
+#define UP53(m, cl, co) { "cortex-a53", m, cl, co, 0x410fd034, 0 }
 
 /* From RCAR-FACTS: the SoCs' Linux device trees and an H3 boot log */
 static const Preset presets[] = {
     { "h3", "arm,gic-400", 8, 2, {
-        A57(0x000, 0, 0, 0x411fd073, 1024), A57(0x001, 0, 1, 0x411fd073, 1024),
-        A57(0x002, 0, 2, 0x411fd073, 1024), A57(0x003, 0, 3, 0x411fd073, 1024),
-        A53(0x100, 1, 0, 0x410fd034, 535), A53(0x101, 1, 1, 0x410fd034, 535),
-        A53(0x102, 1, 2, 0x410fd034, 535), A53(0x103, 1, 3, 0x410fd034, 535),
+        A57(0x000, 0, 0, 1024), A57(0x001, 0, 1, 1024),
+        A57(0x002, 0, 2, 1024), A57(0x003, 0, 3, 1024),
+        A53(0x100, 1, 0, 535), A53(0x101, 1, 1, 535),
+        A53(0x102, 1, 2, 535), A53(0x103, 1, 3, 535),
     } },
     { "m3w", "arm,gic-400", 6, 2, {
-        A57(0x000, 0, 0, 0, 1024), A57(0x001, 0, 1, 0, 1024),
-        A53(0x100, 1, 0, 0, 535), A53(0x101, 1, 1, 0, 535),
-        A53(0x102, 1, 2, 0, 535), A53(0x103, 1, 3, 0, 535),
+        A57(0x000, 0, 0, 1024), A57(0x001, 0, 1, 1024),
+        A53(0x100, 1, 0, 535), A53(0x101, 1, 1, 535),
+        A53(0x102, 1, 2, 535), A53(0x103, 1, 3, 535),
     } },
     { "m3n", "arm,gic-400", 2, 0, {
-        A57(0x000, 0, 0, 0, 0), A57(0x001, 0, 1, 0, 0),
+        A57(0x000, 0, 0, 0), A57(0x001, 0, 1, 0),
     } },
     { "e3", "arm,gic-400", 2, 0, {
-        A53(0x000, 0, 0, 0, 0), A53(0x001, 0, 1, 0, 0),
+        A53(0x000, 0, 0, 0), A53(0x001, 0, 1, 0),
     } },
     { "v3h", "arm,gic-400", 4, 0, {
-        A53(0x000, 0, 0, 0, 0), A53(0x001, 0, 1, 0, 0),
-        A53(0x002, 0, 2, 0, 0), A53(0x003, 0, 3, 0, 0),
+        A53(0x000, 0, 0, 0), A53(0x001, 0, 1, 0),
+        A53(0x002, 0, 2, 0), A53(0x003, 0, 3, 0),
     } },
     { "v4h", "arm,gic-v3", 4, 0, {
         A76(0x00000, 0, 0), A76(0x00100, 0, 1),
@@ -160,13 +164,17 @@ static void check_cpus_fdt(const void *fdt, const Preset *p)
         g_autofree char *map = NULL;
         int mapnode;
         const void *cap;
+        const char *rev;
 
         if (strncmp(fdt_get_name(fdt, node, NULL), "cpu@", 4)) {
             continue;
         }
         g_assert_cmpint(i, <, p->ncpus);
         c = &p->cpus[i];
-        compat = g_strdup_printf("arm,%s", c->model);
+        /* The binding names the core, not the revision (-r1p3) */
+        rev = strstr(c->model, "-r");
+        compat = g_strdup_printf("arm,%.*s", rev ? (int)(rev - c->model) :
+                                 (int)strlen(c->model), c->model);
         g_assert_cmpstr(fdt_getprop(fdt, node, "compatible", NULL), ==,
                         compat);
         g_assert_cmphex(fdt_cell(fdt, node, "reg", 0), ==, c->mpidr);
@@ -281,7 +289,7 @@ static void test_preset_matching_options(void)
     check_cpus_qom(qts, &presets[0]);
     qtest_quit(qts);
 
-    qts = qtest_init("-machine rcar-virt,soc=m3n -smp 2 -cpu cortex-a57");
+    qts = qtest_init("-machine rcar-virt,soc=m3n -smp 2 -cpu cortex-a57-r1p3");
     check_cpus_qom(qts, &presets[2]);
     qtest_quit(qts);
 }
@@ -298,7 +306,7 @@ static void test_soc_readonly_at_runtime(void)
     qobject_unref(r);
     /* and the machine is still whole */
     check_cpus_qom(qts, &(Preset){ "generic", "arm,gic-v3", 1, 0, {
-        A57(0, 0, 0, 0, 0) } });
+        UP57(0, 0, 0) } });
     qtest_quit(qts);
 }
 
@@ -308,8 +316,8 @@ static void test_generic(void)
     QTestState *qts = qtest_init("-machine rcar-virt -cpu cortex-a53 "
                                  "-smp 4,clusters=2,cores=2");
     const Preset p = { "generic", "arm,gic-v3", 4, 0, {
-        A53(0, 0, 0, 0, 0), A53(1, 0, 1, 0, 0),
-        A53(2, 1, 0, 0, 0), A53(3, 1, 1, 0, 0),
+        UP53(0, 0, 0), UP53(1, 0, 1),
+        UP53(2, 1, 0), UP53(3, 1, 1),
     } };
     g_autofree void *fdt = NULL;
 
@@ -325,7 +333,7 @@ static void test_no_options(void)
 {
     QTestState *qts = qtest_init("-machine rcar-virt");
     const Preset p = { "generic", "arm,gic-v3", 1, 0, {
-        A57(0, 0, 0, 0, 0),
+        UP57(0, 0, 0),
     } };
 
     check_cpus_qom(qts, &p);
@@ -748,9 +756,9 @@ static void test_placement_trace(void)
                       "-trace rcar_virt_placement -D %s", root, log);
     qtest_quit(qts);
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
-    g_assert_nonnull(strstr(text, "vCPU 0 (cortex-a57) on host CPUs 0"));
-    g_assert_nonnull(strstr(text, "vCPU 1 (cortex-a57) on host CPUs 0"));
-    g_assert_nonnull(strstr(text, "vCPU 5 (cortex-a53) on host CPUs 1"));
+    g_assert_nonnull(strstr(text, "vCPU 0 (cortex-a57-r1p3) on host CPUs 0"));
+    g_assert_nonnull(strstr(text, "vCPU 1 (cortex-a57-r1p3) on host CPUs 0"));
+    g_assert_nonnull(strstr(text, "vCPU 5 (cortex-a53-r0p4) on host CPUs 1"));
     remove_placement_fixture(g_steal_pointer(&root));
 }
 
@@ -811,11 +819,11 @@ typedef struct BadCase {
 
 static const BadCase bad_cases[] = {
     { "smp", "-machine rcar-virt,soc=h3 -smp 4",
-      "soc=h3 is 4x cortex-a57 + 4x cortex-a53 (8 CPUs), but -smp asks "
-      "for 4; leave out -smp or use -smp 8" },
+      "soc=h3 is 4x cortex-a57-r1p3 + 4x cortex-a53-r0p4 (8 CPUs), "
+      "but -smp asks for 4; leave out -smp or use -smp 8" },
     { "cpu", "-machine rcar-virt,soc=h3 -cpu cortex-a53",
-      "soc=h3 is 4x cortex-a57 + 4x cortex-a53; -cpu cortex-a53 does not "
-      "fit it" },
+      "soc=h3 is 4x cortex-a57-r1p3 + 4x cortex-a53-r0p4; "
+      "-cpu cortex-a53 does not fit it" },
     { "cpu-v4h", "-machine rcar-virt,soc=v4h -cpu cortex-a55",
       "soc=v4h is 4x cortex-a76; -cpu cortex-a55 does not fit it" },
     { "soc", "-machine rcar-virt,soc=h4",
@@ -824,10 +832,10 @@ static const BadCase bad_cases[] = {
       "describe the topology with -smp clusters=,cores= instead of "
       "sockets= or threads=" },
     { "clusters", "-machine rcar-virt,soc=h3 -smp 8,clusters=4,cores=2",
-      "soc=h3 is 4x cortex-a57 + 4x cortex-a53; -smp clusters=4,cores=2 "
-      "does not match its clusters" },
+      "soc=h3 is 4x cortex-a57-r1p3 + 4x cortex-a53-r0p4; "
+      "-smp clusters=4,cores=2 does not match its clusters" },
     { "smp-e3", "-machine rcar-virt,soc=e3 -smp 3",
-      "soc=e3 is 2x cortex-a53 (2 CPUs), but -smp asks for 3" },
+      "soc=e3 is 2x cortex-a53-r0p4 (2 CPUs), but -smp asks for 3" },
     { "maxcpus", "-machine rcar-virt -smp 2,maxcpus=4",
       "CPU hotplug is not supported; drop maxcpus= from -smp" },
     { "console", "-machine rcar-virt,virtio-console=on -serial null",

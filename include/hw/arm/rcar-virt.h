@@ -58,9 +58,8 @@ enum {
 
 /* One cluster of a SoC preset: identical cores sharing an L2 */
 typedef struct RcarVirtCluster {
-    const char *cpu_model;          /* e.g. "cortex-a57" */
+    const char *cpu_model;          /* e.g. "cortex-a57-r1p3" */
     unsigned int cores;
-    uint32_t midr;                  /* 0: keep the model's own MIDR */
     uint32_t capacity_dmips_mhz;    /* 0: no capacity in the device tree */
 } RcarVirtCluster;
 
