@@ -9,14 +9,17 @@
 
 # Our arm64 cross-build (scripts/build-arm64.sh); --ours changes it
 bed_ours=$RCAR_TOP/out/arm64/qemu-system-aarch64
+# The ID register probe (scripts/build-kvm-id-probe.sh), static
+bed_probe=$RCAR_TOP/out/kvm-id-probe/kvm-id-probe
 bed_outer_mem=3G
 
 # bed_prepare KERNEL LOGDIR: get the arm64 root, the outer (KERNEL) and
 # inner (6.1) kernels, and fill bed_share, the bed's 9p export (a new
 # directory in the cache: remove it when done), with the inner kernel and
-# initramfs, guest/kvm-bed and our arm64 binary.  Sets bed_rootfs,
-# bed_outer, bed_share and bed_have_ours (1 if our binary is there; else
-# bed_no_ours says why not).
+# initramfs, guest/kvm-bed, our arm64 binary and the ID register probe
+# if it is built (else the scenario kvm-id-probe says SKIP).  Sets
+# bed_rootfs, bed_outer, bed_share and bed_have_ours (1 if our binary is
+# there; else bed_no_ours says why not).
 bed_prepare()
 {
     local kernel=$1 log=$2 inner lib libs=() f
@@ -40,6 +43,9 @@ bed_prepare()
             cp "$inner/$f" "$bed_share/$f"
     done
     install -m 755 "$RCAR_TOP/guest/kvm-bed" "$bed_share/kvm-bed"
+    if [ -e "$bed_probe" ]; then
+        install -m 755 "$bed_probe" "$bed_share/kvm-id-probe"
+    fi
 
     bed_have_ours=0
     bed_no_ours=""

@@ -24,8 +24,10 @@
 #include "exec/address-spaces.h"
 #include "hw/arm/rcar-virt.h"
 #include "hw/arm/rcar-host-cpus.h"
+#include "hw/arm/rcar-idregs.h"
 #include "hw/arm/bsa.h"
 #include "hw/char/pl011.h"
+#include "hw/cpu/cluster.h"
 #include "hw/intc/arm_gic.h"
 #include "hw/intc/arm_gicv3_common.h"
 #include "hw/intc/arm_gicv3_its_common.h"
@@ -41,6 +43,7 @@
 #include "system/hvf.h"
 #include "system/kvm.h"
 #include "system/system.h"
+#include "system/tcg.h"
 #include "target/arm/cpu-qom.h"
 #include "target/arm/cpu.h"
 #include "kvm_arm.h"
@@ -376,6 +379,16 @@ static Object *rcar_virt_new_cpu(RcarVirtMachineState *rms, int i)
                      "and %s has none; choose another -cpu", model);
         exit(1);
     }
+    /*
+     * KVM takes a model's own target (cortex-a57: KVM_ARM_TARGET_CORTEX_A57)
+     * only on a host core of that kind.  Placement keeps the vCPU there;
+     * without it the thread may be anywhere, and the generic target is
+     * the one every core accepts (rcar_virt_check_unplaced_kvm()).
+     */
+    if (rms->kvm_generic_target && !rcar_virt_cpu_type_is_host(
+            object_get_typename(cpuobj))) {
+        ARM_CPU(cpuobj)->kvm_target = QEMU_KVM_ARM_TARGET_GENERIC_V8;
+    }
     object_property_set_link(cpuobj, "memory",
                              OBJECT(get_system_memory()), &error_abort);
     return cpuobj;
@@ -469,6 +482,54 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
 }
 
 /*
+ * TCG shares translated code among the CPUs of one cpu-cluster and
+ * compiles constant system registers (most ID registers, CTR_EL0) into
+ * it, so an A53 vCPU could read an A57's values.  Give each CPU model its
+ * own cluster; the gdbstub then shows each as a separate process.
+ */
+static void rcar_virt_tcg_clusters(RcarVirtMachineState *rms,
+                                   Object **cpuobjs)
+{
+    MachineState *ms = MACHINE(rms);
+    g_autoptr(GPtrArray) types = g_ptr_array_new();
+    g_autoptr(GPtrArray) clusters = g_ptr_array_new();
+
+    for (int i = 0; i < ms->smp.cpus; i++) {
+        const char *type = object_get_typename(cpuobjs[i]);
+        guint k;
+
+        if (!g_ptr_array_find_with_equal_func(types, type, g_str_equal, &k)) {
+            g_ptr_array_add(types, (gpointer)type);
+        }
+    }
+    if (types->len < 2) {
+        return;
+    }
+    for (guint k = 0; k < types->len; k++) {
+        g_autofree char *name = g_strdup_printf("cpu-cluster[%u]", k);
+        Object *cluster = object_new(TYPE_CPU_CLUSTER);
+
+        object_property_add_child(OBJECT(ms), name, cluster);
+        object_unref(cluster);
+        qdev_prop_set_uint32(DEVICE(cluster), "cluster-id", k);
+        g_ptr_array_add(clusters, cluster);
+    }
+    for (int i = 0; i < ms->smp.cpus; i++) {
+        guint k;
+
+        g_ptr_array_find_with_equal_func(types,
+                                         object_get_typename(cpuobjs[i]),
+                                         g_str_equal, &k);
+        object_property_add_child(g_ptr_array_index(clusters, k), "cpu[*]",
+                                  cpuobjs[i]);
+    }
+    for (guint k = 0; k < clusters->len; k++) {
+        qdev_realize(DEVICE(g_ptr_array_index(clusters, k)), NULL,
+                     &error_fatal);
+    }
+}
+
+/*
  * A new thread starts with the affinity of the thread that creates it, so
  * the main thread narrows its own affinity around each CPU's creation and
  * realize: the vCPU thread is pinned before its first KVM_ARM_VCPU_INIT,
@@ -538,6 +599,15 @@ static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
         }
     }
 
+    if (tcg_enabled()) {
+        for (int i = 0; i < ms->smp.cpus; i++) {
+            if (!cpuobjs[i]) {
+                cpuobjs[i] = rcar_virt_new_cpu(rms, i);
+            }
+        }
+        rcar_virt_tcg_clusters(rms, cpuobjs);
+    }
+
     for (int i = 0; i < ms->smp.cpus; i++) {
         unsigned long *pin = plan ? plan->sets[i] : NULL;
 
@@ -558,6 +628,216 @@ static void rcar_virt_create_cpus(RcarVirtMachineState *rms)
         object_unref(cpuobjs[i]);
         if (pin) {
             rcar_virt_unpin_main_thread(rms);
+        }
+    }
+}
+
+/*
+ * id-regs=common: every vCPU shows one identity wherever it runs, so one
+ * MIDR_EL1, which needs Linux 6.15 and a single vCPU model.
+ */
+static void rcar_virt_kvm_common_identity(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    Error *err = NULL;
+
+    for (int i = 1; i < ms->smp.cpus; i++) {
+        if (strcmp(rcar_virt_cpu_type(rms, i), rcar_virt_cpu_type(rms, 0))) {
+            error_report("rcar-virt: id-regs=common shows every vCPU one "
+                         "identity, and soc=%s mixes CPU models; use "
+                         "soc=generic with one -cpu, or id-regs=model",
+                         RcarVirtSoc_str(rms->soc));
+            exit(1);
+        }
+    }
+    if (!kvm_arm_enable_writable_imp_id_regs(&err)) {
+        error_reportf_err(err, "rcar-virt: id-regs=common gives every vCPU "
+                          "one MIDR_EL1: ");
+        error_printf("Use id-regs=model with placement=auto, or a newer "
+                     "host kernel.\n");
+        exit(1);
+    }
+}
+
+/* MIDR_EL1 and REVIDR_EL1 of the first vCPU's model on every vCPU */
+static void rcar_virt_kvm_set_identity(RcarVirtMachineState *rms)
+{
+    ARMCPU *first = ARM_CPU(qemu_get_cpu(0));
+    CPUState *cs;
+
+    CPU_FOREACH(cs) {
+        int ret = kvm_arm_set_id_reg(ARM_CPU(cs), 0, 0, first->midr);
+
+        if (!ret) {
+            ret = kvm_arm_set_id_reg(ARM_CPU(cs), 0, 6, first->revidr);
+        }
+        if (ret) {
+            error_report("rcar-virt: id-regs=common: KVM refused MIDR_EL1 "
+                         "0x%" PRIx64 " on vCPU %d: %s", first->midr,
+                         cs->cpu_index, strerror(-ret));
+            exit(1);
+        }
+    }
+}
+
+/*
+ * placement=off under KVM: vCPU threads may run on any host core, so
+ * they take the generic target where the kernel accepts it on every core
+ * (rcar_virt_new_cpu()).  Kernels before 6.6
+ * initialise a vCPU only with the target of the core it is on; on a host
+ * with one kind of core that is always the same one, on a mixed host the
+ * vCPU would start or not by chance.
+ */
+static void rcar_virt_check_unplaced_kvm(RcarVirtMachineState *rms)
+{
+    g_autoptr(RcarHostCpus) topo = NULL;
+    Error *err = NULL;
+
+    if (kvm_arm_generic_target_everywhere()) {
+        rms->kvm_generic_target = true;
+        return;
+    }
+    /* One kind of core, or unknown: each model keeps its own target */
+    topo = rcar_host_cpus_read(rms->host_sysfs, &err);
+    if (!topo) {
+        error_free(err);
+    }
+    for (unsigned int i = 1; topo && i < topo->ncpus; i++) {
+        if ((topo->cpus[i].midr ^ topo->cpus[0].midr) & 0xff00fff0) {
+            error_report("rcar-virt: placement=off lets vCPU threads run on "
+                         "host cores of different kinds, and this host "
+                         "kernel initialises a vCPU only with the target of "
+                         "the core it is on (the generic target for every "
+                         "core came with Linux 6.6); use placement=auto");
+            exit(1);
+        }
+    }
+}
+
+/* The CPU model's value of ID register (op0 3, op1 0, CRn 0, @crm, @op2) */
+static bool rcar_virt_model_id_reg(ARMCPU *cpu, int crm, int op2,
+                                   uint64_t *value)
+{
+    const ARMISARegisters *isar = &cpu->isar;
+    const uint64_t regs[8][8] = {
+        [1] = { isar->id_pfr0, isar->id_pfr1, isar->id_dfr0, 0,
+                isar->id_mmfr0, isar->id_mmfr1, isar->id_mmfr2,
+                isar->id_mmfr3 },
+        [2] = { isar->id_isar0, isar->id_isar1, isar->id_isar2,
+                isar->id_isar3, isar->id_isar4, isar->id_isar5,
+                isar->id_mmfr4, isar->id_isar6 },
+        [3] = { isar->mvfr0, isar->mvfr1, isar->mvfr2, 0,
+                isar->id_pfr2, isar->id_dfr1, isar->id_mmfr5, 0 },
+        [4] = { isar->id_aa64pfr0, isar->id_aa64pfr1, 0, 0,
+                isar->id_aa64zfr0, isar->id_aa64smfr0, 0, 0 },
+        [5] = { isar->id_aa64dfr0, isar->id_aa64dfr1 },
+        [6] = { isar->id_aa64isar0, isar->id_aa64isar1, isar->id_aa64isar2 },
+        [7] = { isar->id_aa64mmfr0, isar->id_aa64mmfr1, isar->id_aa64mmfr2,
+                isar->id_aa64mmfr3 },
+    };
+
+    /* Registers QEMU does not model (ID_AA64PFR2, ...) are left alone */
+    if (crm == 0 || (crm == 4 && (op2 == 2 || op2 >= 6)) ||
+        (crm >= 5 && op2 >= 4)) {
+        return false;
+    }
+    *value = regs[crm][op2];
+    return true;
+}
+
+/*
+ * id-regs=model|common (and auto where the kernel allows): lower each
+ * writable field of the VM's ID registers to what the vCPU models have.
+ * KVM keeps most ID registers per VM, so a machine that mixes models
+ * shows their safe combination (hw/arm/rcar-idregs.c).  KVM refuses
+ * raising a field above the host's; those fields stay the host's, and a
+ * warning names them.  Runs before the VM first runs: the reset that
+ * follows machine creation re-reads the registers into QEMU's copy.
+ */
+static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    ARMCPU *first = ARM_CPU(qemu_get_cpu(0));
+    bool require = rms->id_regs != RCAR_VIRT_ID_REGS_AUTO;
+    g_autofree uint64_t *masks = g_new0(uint64_t, 64);
+    g_autofree uint64_t *vals = g_new0(uint64_t, ms->smp.cpus);
+    g_autoptr(GString) models = g_string_new(NULL);
+    Error *err = NULL;
+
+    if (rms->id_regs == RCAR_VIRT_ID_REGS_HOST) {
+        return;
+    }
+    for (int i = 0; i < ms->smp.cpus; i++) {
+        g_autofree char *m = cpu_model_from_type(
+            object_get_typename(OBJECT(qemu_get_cpu(i))));
+
+        if (rcar_virt_cpu_type_is_host(object_get_typename(
+                OBJECT(qemu_get_cpu(i))))) {
+            if (require) {
+                error_report("rcar-virt: id-regs=%s shows what the vCPU "
+                             "model has, and -cpu %s is the host itself; "
+                             "name a model or use id-regs=host",
+                             RcarVirtIdRegs_str(rms->id_regs), m);
+                exit(1);
+            }
+            return;
+        }
+        if (!strstr(models->str, m)) {
+            g_string_append_printf(models, "%s%s", models->len ? "+" : "", m);
+        }
+    }
+    if (!kvm_arm_get_writable_id_masks(masks, &err)) {
+        if (require) {
+            error_reportf_err(err, "rcar-virt: id-regs=%s: ",
+                              RcarVirtIdRegs_str(rms->id_regs));
+            error_printf("Use id-regs=host, or a newer host kernel.\n");
+            exit(1);
+        }
+        error_free(err);
+        return;
+    }
+
+    for (int crm = 1; crm < 8; crm++) {
+        for (int op2 = 0; op2 < 8; op2++) {
+            const RcarIdReg *reg = rcar_idreg_find(3, 0, 0, crm, op2);
+            uint64_t mask = masks[crm * 8 + op2];
+            uint64_t have, want, value;
+            int ret;
+
+            if (!reg || !rcar_virt_model_id_reg(first, crm, op2, &want) ||
+                kvm_arm_get_id_reg(first, crm, op2, &have)) {
+                continue;
+            }
+            for (int i = 0; i < ms->smp.cpus; i++) {
+                rcar_virt_model_id_reg(ARM_CPU(qemu_get_cpu(i)), crm, op2,
+                                       &vals[i]);
+            }
+            want = rcar_idreg_safe_n(reg, vals, ms->smp.cpus);
+            /* Never above the host; only the bits KVM lets us write */
+            value = rcar_idreg_safe(reg, want, have);
+            value = (have & ~mask) | (value & mask);
+            if (value != want) {
+                g_autofree char *diff =
+                    rcar_idreg_describe_diff(reg, want, value);
+
+                warn_report("rcar-virt: this host shows %s vCPUs a %s that "
+                            "differs from the model's: %s", models->str,
+                            reg->name, diff);
+            }
+            if (value == have) {
+                continue;
+            }
+            for (int i = 0; i < ms->smp.cpus; i++) {
+                ret = kvm_arm_set_id_reg(ARM_CPU(qemu_get_cpu(i)), crm, op2,
+                                         value);
+                if (ret) {
+                    error_report("rcar-virt: KVM refused %s = 0x%" PRIx64
+                                 " (host 0x%" PRIx64 "): %s; use "
+                                 "id-regs=host", reg->name, value, have,
+                                 strerror(-ret));
+                    exit(1);
+                }
+            }
         }
     }
 }
@@ -944,7 +1224,19 @@ static void rcar_virt_init(MachineState *ms)
                rms->soc_info->clusters[1].cpu_model);
 
     rcar_virt_fdt_create(rms);
+    if (kvm_enabled() && rms->placement == RCAR_VIRT_PLACEMENT_OFF) {
+        rcar_virt_check_unplaced_kvm(rms);
+    }
+    if (kvm_enabled() && rms->id_regs == RCAR_VIRT_ID_REGS_COMMON) {
+        rcar_virt_kvm_common_identity(rms);
+    }
     rcar_virt_create_cpus(rms);
+    if (kvm_enabled()) {
+        rcar_virt_kvm_id_regs(rms);
+        if (rms->id_regs == RCAR_VIRT_ID_REGS_COMMON) {
+            rcar_virt_kvm_set_identity(rms);
+        }
+    }
     memory_region_add_subregion(get_system_memory(), map[RCAR_VIRT_MEM].base,
                                 ms->ram);
     rcar_virt_create_gic(rms);
@@ -1143,6 +1435,16 @@ static void rcar_virt_set_placement(Object *obj, int value, Error **errp)
     RCAR_VIRT_MACHINE(obj)->placement = value;
 }
 
+static int rcar_virt_get_id_regs(Object *obj, Error **errp)
+{
+    return RCAR_VIRT_MACHINE(obj)->id_regs;
+}
+
+static void rcar_virt_set_id_regs(Object *obj, int value, Error **errp)
+{
+    RCAR_VIRT_MACHINE(obj)->id_regs = value;
+}
+
 static char *rcar_virt_get_host_sysfs(Object *obj, Error **errp)
 {
     return g_strdup(RCAR_VIRT_MACHINE(obj)->host_sysfs);
@@ -1166,6 +1468,7 @@ static void rcar_virt_instance_init(Object *obj)
     rms->virtio_console = false;
     rms->pcie = false;
     rms->placement = RCAR_VIRT_PLACEMENT_AUTO;
+    rms->id_regs = RCAR_VIRT_ID_REGS_AUTO;
     rms->host_sysfs = g_strdup("/sys");
 }
 
@@ -1264,6 +1567,14 @@ static void rcar_virt_class_init(ObjectClass *oc, void *data)
         "Pin each vCPU thread to host CPUs of its core: auto (where "
         "the host mixes cores or the vCPU names one), strict (also fail "
         "if a vCPU has no matching host CPU) or off");
+    object_class_property_add_enum(oc, "id-regs", "RcarVirtIdRegs",
+                                   &RcarVirtIdRegs_lookup,
+                                   rcar_virt_get_id_regs,
+                                   rcar_virt_set_id_regs);
+    object_class_property_set_description(oc, "id-regs",
+        "ID registers the vCPUs show under KVM: auto (model where the "
+        "kernel allows), model (lowered to the vCPU models), common (also "
+        "one MIDR_EL1 on any host core) or host");
     object_class_property_add_str(oc, "x-host-sysfs",
                                   rcar_virt_get_host_sysfs,
                                   rcar_virt_set_host_sysfs);

@@ -90,6 +90,7 @@ struct RcarVirtMachineState {
     bool virtio_console;
     bool pcie;
     RcarVirtPlacement placement;
+    RcarVirtIdRegs id_regs;
     char *host_sysfs;               /* x-host-sysfs: "/sys" or a fixture */
 
     /* built by init */
@@ -108,6 +109,7 @@ struct RcarVirtMachineState {
     uint32_t clock_phandle;
     struct RcarPlacement *placement_plan;   /* NULL: placement=off */
     unsigned long *usable_cpus;     /* this process's affinity at start */
+    bool kvm_generic_target;        /* placement=off: any core's target */
     struct arm_boot_info bootinfo;
     Notifier machine_done;
 };
