@@ -14,7 +14,10 @@
  *   parameter block at id_probe_params (0x40100000), written by the test:
  *     +0x00  number of CPUs listed below, at most IDP_MAX_CPUS
  *     +0x08  flags; bit 0: the CPU of slot 0 starts the others with PSCI
- *            CPU_ON over HVC (see below)
+ *            CPU_ON over HVC (see below); bit 1: slot 0 then waits for
+ *            every record, prints them on the PL011 UART at 0x09000000
+ *            and powers the machine off with PSCI SYSTEM_OFF (for runs
+ *            without qtest, such as under KVM in the test bed)
  *     +0x10  written by a CPU whose MPIDR is not listed: its MPIDR_EL1
  *            with bit 63 set (it then parks)
  *     +0x18  ESR_EL1 | bit 63 of an exception taken before a CPU found
@@ -44,6 +47,13 @@
  * clear flag bit 0.  With virtualization=on the probe would run at EL2
  * and PSCI is over SMC: not supported.
  *
+ * The UART report, one line per record and per encoding, all numbers
+ * in hex with 16 digits:
+ *   IDPROBE n=SLOT mpidr=MPIDR_EL1 el=CurrentEL exc=EXC
+ *   IDPROBE n=SLOT c=CRm*8+op2 v=VALUE t=TRAP
+ *   IDPROBE-MISSING n=SLOT     (its record was not done in time)
+ *   IDPROBE-END
+ *
  * Each read targets x0 (so a trapped read with EC 0x18 reports Rt=0).
  * The exception vector records ESR_EL1 through x19, which points at the
  * trap word of the instruction about to run (or at +0x020), steps over the
@@ -54,6 +64,11 @@
 
         .equ    IDP_MAX_CPUS, 64
         .equ    IDP_FLAG_PSCI_ON_BIT, 0     /* flags bit 0 */
+        .equ    IDP_FLAG_REPORT_BIT, 1      /* flags bit 1 */
+        .equ    UART_BASE, 0x09000000       /* PL011: DR +0, FR +0x18 */
+        .equ    UART_FR_TXFF_BIT, 5
+        .equ    PSCI_SYSTEM_OFF, 0x84000008
+        .equ    WAIT_LOOPS, 0x40000000      /* polls for each record */
         .equ    P_NCPUS, 0x00
         .equ    P_FLAGS, 0x08
         .equ    P_STRAY, 0x10
@@ -144,8 +159,138 @@ probe:
         ldr     x0, =IDP_DONE
         str     x0, [x22, #R_DONE]
         dsb     sy
+        cbnz    x27, park
+        ldr     x0, [x21, #P_FLAGS]
+        tbnz    x0, #IDP_FLAG_REPORT_BIT, report
 park:   wfi
         b       park
+
+        /*
+         * Slot 0, report mode: wait for each record (bounded), print it,
+         * power off.  x28 = slot, x26 = count, x3 = record; x0-x2 and
+         * x9-x16 are scratch for the print routines.
+         */
+report:
+        mov     x28, #0
+1:      cmp     x28, x26
+        b.hs    9f
+        add     x3, x23, x28, lsl #R_SHIFT
+        ldr     x4, =IDP_DONE
+        ldr     x5, =WAIT_LOOPS
+2:      ldr     x0, [x3, #R_DONE]
+        cmp     x0, x4
+        b.eq    3f
+        subs    x5, x5, #1
+        b.ne    2b
+        adr     x2, s_missing
+        bl      puts
+        mov     x1, x28
+        bl      puthex
+        bl      newline
+        b       8f
+3:      adr     x2, s_head
+        bl      puts
+        mov     x1, x28
+        bl      puthex
+        adr     x2, s_mpidr
+        bl      puts
+        ldr     x1, [x3, #R_MPIDR]
+        bl      puthex
+        adr     x2, s_el
+        bl      puts
+        ldr     x1, [x3, #R_EL]
+        bl      puthex
+        adr     x2, s_exc
+        bl      puts
+        ldr     x1, [x3, #R_EXC]
+        bl      puthex
+        bl      newline
+        mov     x6, #0
+4:      adr     x2, s_head
+        bl      puts
+        mov     x1, x28
+        bl      puthex
+        adr     x2, s_enc
+        bl      puts
+        mov     x1, x6
+        bl      puthex
+        adr     x2, s_value
+        bl      puts
+        add     x7, x3, x6, lsl #3
+        ldr     x1, [x7, #R_VALUE]
+        bl      puthex
+        adr     x2, s_trap
+        bl      puts
+        ldr     x1, [x7, #R_TRAP]
+        bl      puthex
+        bl      newline
+        add     x6, x6, #1
+        cmp     x6, #64
+        b.lo    4b
+8:      add     x28, x28, #1
+        b       1b
+9:      adr     x2, s_end
+        bl      puts
+        bl      newline
+        ldr     x0, =PSCI_SYSTEM_OFF
+        hvc     #0
+        b       park
+
+        /* putc: w0 to the UART.  Clobbers x9, x10. */
+putc:
+        ldr     x9, =UART_BASE
+1:      ldr     w10, [x9, #0x18]
+        tbnz    w10, #UART_FR_TXFF_BIT, 1b
+        str     w0, [x9]
+        ret
+
+        /* puts: the NUL-terminated string at x2.  Clobbers x0, x2, x9-x13. */
+puts:
+        mov     x13, x30
+1:      ldrb    w0, [x2], #1
+        cbz     w0, 2f
+        bl      putc
+        b       1b
+2:      mov     x30, x13
+        ret
+
+        /* puthex: x1 as 16 hex digits.  Clobbers x0, x9-x12, x14. */
+puthex:
+        mov     x14, x30
+        mov     x12, #60
+1:      lsr     x0, x1, x12
+        and     x0, x0, #0xf
+        cmp     x0, #10
+        b.lo    2f
+        add     x0, x0, #('a' - 10)
+        b       3f
+2:      add     x0, x0, #'0'
+3:      bl      putc
+        subs    x12, x12, #4
+        b.ge    1b
+        mov     x30, x14
+        ret
+
+        /* newline: "\r\n".  Clobbers x0, x9, x10, x15. */
+newline:
+        mov     x15, x30
+        mov     x0, #'\r'
+        bl      putc
+        mov     x0, #'\n'
+        bl      putc
+        mov     x30, x15
+        ret
+
+s_head:     .asciz  "IDPROBE n="
+s_mpidr:    .asciz  " mpidr="
+s_el:       .asciz  " el="
+s_exc:      .asciz  " exc="
+s_enc:      .asciz  " c="
+s_value:    .asciz  " v="
+s_trap:     .asciz  " t="
+s_missing:  .asciz  "IDPROBE-MISSING n="
+s_end:      .asciz  "IDPROBE-END"
+        .balign 4
 
 stray:
         orr     x0, x24, #(1 << 63)

@@ -18,7 +18,7 @@ set -euo pipefail
 . "$RCAR_TOP/scripts/guest-lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
-all_checks="cpus midr clusters blk net 9p hvc rng drm kvm"
+all_checks="cpus midr idregs clusters blk net 9p hvc rng drm kvm"
 
 usage()
 {
@@ -26,6 +26,7 @@ usage()
 usage: ${0##*/} --qemu BIN --machine OPTS --kernel 6.1|6.12 --checks LIST
                  --style short|long [--cpu-args "ARGS"] [--expect-cpus N]
                  [--expect-midr LIST] [--expect-clusters LIST]
+                 [--expect-idregs FILE]
                  [--name LABEL] [--timeout SECS] [--append "KERNEL ARGS"]
                  [--keep]
   --machine OPTS        the -M argument, e.g. rcar-virt,soc=h3 or virt
@@ -39,6 +40,9 @@ usage: ${0##*/} --qemu BIN --machine OPTS --kernel 6.1|6.12 --checks LIST
                         e.g. 0x411fd073,0x411fd073,0x410fd034
   --expect-clusters LIST for clusters: cluster_cpus_list of each CPU,
                         colon separated, e.g. 0-3:0-3:0-3:0-3:4-7:4-7:...
+  --expect-idregs FILE  for idregs: a table (boot-expect/*.txt) of the
+                        revidr_el1 of each CPU and the kernel's "CPU
+                        features: detected:" lines
   --name LABEL          label of the result lines (default MACHINE-KERNEL-STYLE)
   --timeout SECS        kill QEMU after SECS seconds (default 120)
   --keep                keep the scratch directory (console log, disk image)
@@ -53,6 +57,7 @@ kernel=""
 expect_cpus=""
 expect_midr=""
 expect_clusters=""
+expect_idregs=""
 checks=""
 style=""
 label=""
@@ -74,6 +79,7 @@ while [ "$#" -gt 0 ]; do
     --expect-cpus) expect_cpus=$2 ;;
     --expect-midr) expect_midr=$2 ;;
     --expect-clusters) expect_clusters=$2 ;;
+    --expect-idregs) expect_idregs=$2 ;;
     --checks) checks=$2 ;;
     --style) style=$2 ;;
     --name) label=$2 ;;
@@ -109,6 +115,8 @@ done
     die "the midr check needs --expect-midr LIST"
 [[ " ${check_list[*]} " != *" clusters "* || -n "$expect_clusters" ]] ||
     die "the clusters check needs --expect-clusters LIST"
+[[ " ${check_list[*]} " != *" idregs "* || -r "$expect_idregs" ]] ||
+    die "the idregs check needs --expect-idregs FILE, a readable table"
 [[ "$expect_midr$expect_clusters" != *" "* ]] ||
     die "--expect-midr and --expect-clusters take lists without spaces"
 [ -n "$label" ] || label=${machine%%,*}-$kernel-$style
@@ -207,6 +215,23 @@ host_side()
         got=$(field got "$detail" || true)
         [ "$got" = "$want" ] ||
             echo "guest reported got=$got, expected $want"
+        ;;
+    idregs)
+        # The guest reports; the table (boot-expect/) says what is right
+        local want_rev want_feat got_feat
+        got=$(field revidr "$detail" || true)
+        want_rev=$(sed -n 's/^revidr //p' "$expect_idregs")
+        got_feat=$(field features "$detail" | tr ';' '\n' | sort -u)
+        want_feat=$(sed -n 's/^feature //p' "$expect_idregs" | tr ' ' _ |
+                    sort -u)
+        if [ "$got" != "$want_rev" ]; then
+            echo "revidr_el1 got=$got, expected $want_rev"
+        elif [ "$got_feat" != "$want_feat" ]; then
+            echo "CPU features: missing [$(comm -13 <(echo "$got_feat") \
+                <(echo "$want_feat") | paste -sd' ' -)] unexpected" \
+                "[$(comm -23 <(echo "$got_feat") <(echo "$want_feat") |
+                    paste -sd' ' -)] ($expect_idregs)"
+        fi
         ;;
     blk)
         tok=$(field token "$detail" || true)

@@ -95,24 +95,39 @@ PY
 done
 
 # --- unit tests of our code -------------------------------------------
-# Each GTest case of test-rcar-host-cpus (the topology reader and the
-# placement rules, against fixture trees) is one result.
-say "running test-rcar-host-cpus"
-unit_log=$log_dir/test-rcar-host-cpus.log
-if ninja -C "$BUILD_DIR" tests/unit/test-rcar-host-cpus > "$unit_log" 2>&1; then
-    "$BUILD_DIR/tests/unit/test-rcar-host-cpus" --tap >> "$unit_log" 2>&1
-fi
-while read -r status name; do
-    case "$status" in
-    ok) result PASS "unit$name" ;;
-    *) result FAIL "unit$name" "see $unit_log" ;;
-    esac
-done < <(sed -n -e 's#^ok [0-9]* \(/[^ ]*\).*#ok \1#p' \
-               -e 's#^not ok [0-9]* \(/[^ ]*\).*#FAIL \1#p' "$unit_log")
-if ! grep -q '^ok ' "$unit_log" || grep -q '^not ok\|^Bail out' "$unit_log"; then
-    tail -20 "$unit_log"
-    grep -q '^ok ' "$unit_log" ||
-        result FAIL unit/test-rcar-host-cpus "no case passed; see $unit_log"
+# Each GTest case is one result: test-rcar-host-cpus (the topology reader
+# and the placement rules, against fixture trees) and test-rcar-idregs
+# (the ID register field rules, against the TRMs' values).
+for unit in test-rcar-host-cpus test-rcar-idregs; do
+    say "running $unit"
+    unit_log=$log_dir/$unit.log
+    if ninja -C "$BUILD_DIR" "tests/unit/$unit" > "$unit_log" 2>&1; then
+        "$BUILD_DIR/tests/unit/$unit" --tap >> "$unit_log" 2>&1
+    fi
+    while read -r status name; do
+        case "$status" in
+        ok) result PASS "unit$name" ;;
+        *) result FAIL "unit$name" "see $unit_log" ;;
+        esac
+    done < <(sed -n -e 's#^ok [0-9]* \(/[^ ]*\).*#ok \1#p' \
+                   -e 's#^not ok [0-9]* \(/[^ ]*\).*#FAIL \1#p' "$unit_log")
+    if ! grep -q '^ok ' "$unit_log" ||
+            grep -q '^not ok\|^Bail out' "$unit_log"; then
+        tail -20 "$unit_log"
+        grep -q '^ok ' "$unit_log" ||
+            result FAIL "unit/$unit" "no case passed; see $unit_log"
+    fi
+done
+
+# --- the bare-metal ID register probe ----------------------------------
+# rcar-id-test runs it on every model; without it that test would SKIP.
+if bash "$RCAR_TOP/scripts/build-id-probe.sh" > "$log_dir/id-probe.log" 2>&1
+then
+    result PASS id-probe-build
+    export QTEST_RCAR_ID_PROBE=$RCAR_TOP/out/id-probe/id-probe.elf
+else
+    cat "$log_dir/id-probe.log"
+    result FAIL id-probe-build "see $log_dir/id-probe.log"
 fi
 
 # --- qtests: upstream's suite plus ours --------------------------------

@@ -11,13 +11,16 @@
 bed_ours=$RCAR_TOP/out/arm64/qemu-system-aarch64
 # The ID register probe (scripts/build-kvm-id-probe.sh), static
 bed_probe=$RCAR_TOP/out/kvm-id-probe/kvm-id-probe
+# The bare-metal ID register probe the inner QEMU runs as its guest
+# (scripts/build-id-probe.sh)
+bed_id_probe=$RCAR_TOP/out/id-probe/id-probe.elf
 bed_outer_mem=3G
 
 # bed_prepare KERNEL LOGDIR: get the arm64 root, the outer (KERNEL) and
 # inner (6.1) kernels, and fill bed_share, the bed's 9p export (a new
 # directory in the cache: remove it when done), with the inner kernel and
-# initramfs, guest/kvm-bed, our arm64 binary and the ID register probe
-# if it is built (else the scenario kvm-id-probe says SKIP).  Sets
+# initramfs, guest/kvm-bed, our arm64 binary and the ID register probes
+# if they are built (else the scenarios that need them say SKIP).  Sets
 # bed_rootfs, bed_outer, bed_share and bed_have_ours (1 if our binary is
 # there; else bed_no_ours says why not).
 bed_prepare()
@@ -45,6 +48,9 @@ bed_prepare()
     install -m 755 "$RCAR_TOP/guest/kvm-bed" "$bed_share/kvm-bed"
     if [ -e "$bed_probe" ]; then
         install -m 755 "$bed_probe" "$bed_share/kvm-id-probe"
+    fi
+    if [ -e "$bed_id_probe" ]; then
+        install -m 644 "$bed_id_probe" "$bed_share/id-probe.elf"
     fi
 
     bed_have_ours=0

@@ -273,6 +273,7 @@ void rcar_virt_fdt_add_pmu(RcarVirtMachineState *rms)
 
     for (int i = ncpus - 1; i >= 0; i--) {
         const char *model = rms->slots[i].info->cpu_model;
+        const char *core;
         g_autofree char *node = NULL;
         g_autofree char *compat = NULL;
         g_autofree uint32_t *irqs = NULL;
@@ -296,8 +297,11 @@ void rcar_virt_fdt_add_pmu(RcarVirtMachineState *rms)
             affinity[n] = cpu_to_be32(rms->cpu_phandles[j]);
             n++;
         }
-        node = g_strdup_printf("/pmu-%s", model);
-        compat = g_strdup_printf("arm,%s-pmu", model);
+        /* Named after the core ("arm,cortex-a57"), not the model's rev */
+        core = ARM_CPU(qemu_get_cpu(i))->dtb_compatible;
+        core = strchr(core, ',') ? strchr(core, ',') + 1 : core;
+        node = g_strdup_printf("/pmu-%s", core);
+        compat = g_strdup_printf("arm,%s-pmu", core);
         qemu_fdt_add_subnode(fdt, node);
         qemu_fdt_setprop_string(fdt, node, "compatible", compat);
         qemu_fdt_setprop(fdt, node, "interrupts", irqs,

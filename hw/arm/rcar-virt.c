@@ -750,8 +750,9 @@ static bool rcar_virt_model_id_reg(ARMCPU *cpu, int crm, int op2,
  * writable field of the VM's ID registers to what the vCPU models have.
  * KVM keeps most ID registers per VM, so a machine that mixes models
  * shows their safe combination (hw/arm/rcar-idregs.c).  KVM refuses
- * raising a field above the host's; those fields stay the host's, and a
- * warning names them.  Runs before the VM first runs: the reset that
+ * raising a field above the host's; those fields stay the host's, and
+ * with id-regs=model|common a warning names them.  Runs before the VM
+ * first runs (-trace rcar_virt_id_reg shows each register): the reset that
  * follows machine creation re-reads the registers into QEMU's copy.
  */
 static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
@@ -816,7 +817,9 @@ static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
             /* Never above the host; only the bits KVM lets us write */
             value = rcar_idreg_safe(reg, want, have);
             value = (have & ~mask) | (value & mask);
-            if (value != want) {
+            trace_rcar_virt_id_reg(reg->name, mask, have, want, value);
+            /* auto does what it can quietly; the trace point tells */
+            if (value != want && require) {
                 g_autofree char *diff =
                     rcar_idreg_describe_diff(reg, want, value);
 

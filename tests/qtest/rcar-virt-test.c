@@ -113,6 +113,14 @@ static uint32_t fdt_cell(const void *fdt, int node, const char *prop, int i)
     return fdt32_to_cpu(p[i]);
 }
 
+/* The core a model is ("cortex-a57" for cortex-a57-r1p3): bindings use it */
+static char *core_name(const char *model)
+{
+    const char *rev = strstr(model, "-r");
+
+    return g_strndup(model, rev ? rev - model : strlen(model));
+}
+
 static char *cpu_type(const char *model)
 {
     return g_strdup_printf("%s-arm-cpu", model);
@@ -164,7 +172,7 @@ static void check_cpus_fdt(const void *fdt, const Preset *p)
         g_autofree char *map = NULL;
         int mapnode;
         const void *cap;
-        const char *rev;
+        g_autofree char *core = NULL;
 
         if (strncmp(fdt_get_name(fdt, node, NULL), "cpu@", 4)) {
             continue;
@@ -172,9 +180,8 @@ static void check_cpus_fdt(const void *fdt, const Preset *p)
         g_assert_cmpint(i, <, p->ncpus);
         c = &p->cpus[i];
         /* The binding names the core, not the revision (-r1p3) */
-        rev = strstr(c->model, "-r");
-        compat = g_strdup_printf("arm,%.*s", rev ? (int)(rev - c->model) :
-                                 (int)strlen(c->model), c->model);
+        core = core_name(c->model);
+        compat = g_strdup_printf("arm,%s", core);
         g_assert_cmpstr(fdt_getprop(fdt, node, "compatible", NULL), ==,
                         compat);
         g_assert_cmphex(fdt_cell(fdt, node, "reg", 0), ==, c->mpidr);
@@ -242,14 +249,18 @@ static void check_platform_fdt(const void *fdt, const Preset *p)
         g_assert_cmpint(nodes, ==, p->pmu_nodes);
         /* CPU i: SPI 64 + i, in its core type's node, pointing back at it */
         for (int i = 0; i < p->ncpus; i++) {
-            g_autofree char *path = g_strdup_printf("/pmu-%s",
-                                                    p->cpus[i].model);
+            g_autofree char *core = core_name(p->cpus[i].model);
+            g_autofree char *path = g_strdup_printf("/pmu-%s", core);
+            g_autofree char *compat = g_strdup_printf("arm,%s-pmu", core);
             g_autofree char *cpu = g_strdup_printf("/cpus/cpu@%x",
                                                    p->cpus[i].mpidr);
             int k = 0, len;
 
             node = fdt_path_offset(fdt, path);
             g_assert_cmpint(node, >=, 0);
+            /* A compatible Linux's arm_pmuv3 driver knows */
+            g_assert_cmpstr(fdt_getprop(fdt, node, "compatible", NULL), ==,
+                            compat);
             for (int j = 0; j < i; j++) {
                 k += !strcmp(p->cpus[j].model, p->cpus[i].model);
             }
