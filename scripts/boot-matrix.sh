@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The real-guest boot matrix of make check: Debian's arm64 6.1 and 6.12
 # kernels on rcar-virt presets, every check from inside the guest, plus
-# the command-line forms users copy from virt.  Prints boot-test.sh's
+# the command-line forms users copy from virt.  The presets cover each
+# R-Car core model (h3, m3w: cortex-a57-r1p3 and cortex-a53-r0p4; v4h:
+# cortex-a76; s4: cortex-a55); what each kernel must detect on them is in
+# boot-expect/SOC-KERNEL.txt.  Prints boot-test.sh's
 # PASS:/FAIL: lines; exit status 1 if any failed.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -45,8 +48,9 @@ for kernel in 6.1 6.12; do
         read -r soc n midr clusters <<< "$p"
         bash "$RCAR_TOP/scripts/boot-test.sh" --qemu "$qemu" \
             --machine "rcar-virt,soc=$soc" --kernel "$kernel" \
-            --style short --checks "$all" --expect-cpus "$n" \
+            --style short --checks "$all,idregs" --expect-cpus "$n" \
             --expect-midr "$midr" --expect-clusters "$clusters" \
+            --expect-idregs "$RCAR_TOP/boot-expect/$soc-$kernel.txt" \
             --name "rcar-virt-$soc-$kernel" || status=1
     done
 done

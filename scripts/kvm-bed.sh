@@ -99,12 +99,18 @@ controls=(control-a57-pinned-a53 control-a57-pinned-a57
           control-a53-pinned-a53)
 ours=(ours-a57 ours-a53 ours-h3 ours-a57-pinned-a53
       ours-off-a57-pinned-a53)
+# The ID registers each vCPU shows, read by the bare-metal probe as the
+# inner guest (id-regs=, docs/system/arm/rcar-virt.rst)
+ids=(ids-h3 ids-a57-host ids-a57-model ids-a53-model ids-a57-common-off)
 
 log=${log:-$RCAR_CACHE/kvm-bed/log-$kernel}
 mkdir -p "$log"
 log=$(cd "$log" && pwd)
 bed_share=""
 trap 'if [ -n "$bed_share" ]; then rm -rf "$bed_share"; fi' EXIT
+# The bare-metal probe the ids-* scenarios run as their guest
+bash "$RCAR_TOP/scripts/build-id-probe.sh" > "$log/id-probe.log" 2>&1 ||
+    die "could not build the ID register probe; see $log/id-probe.log"
 bed_prepare "$kernel" "$log"
 
 runs=("${controls[@]}")
@@ -117,7 +123,7 @@ if [ "$bed_have_ours" = 1 ]; then
     for ((i = 1; i <= repeat_ours; i++)); do
         runs+=("${ours_booting[@]}")
     done
-    runs+=(ours-a57-pinned-a53 ours-off-a57-pinned-a53)
+    runs+=(ours-a57-pinned-a53 ours-off-a57-pinned-a53 "${ids[@]}")
 fi
 bed_status=0
 bed_boot "$qemu" "$kernel" "$log" "$(IFS=,; echo "${runs[*]}")" \
@@ -358,18 +364,154 @@ judge_ours()
         fi
         ;;
     ours-off-a57-pinned-a53)
-        # Without placement, ours fails like Debian's
-        if [ "$o_rc" = 0 ]; then
-            why="QEMU booted the guest; expected kvm_init_vcpu to fail"
-            why+=" with Invalid argument"
-        elif [ -z "$o_einval" ]; then
-            why="QEMU failed (status $o_rc), but not with the users'"
-            why+=" EINVAL: ${o_msg:-no message}"
+        # Without placement: the generic target on Linux 6.6+ (the vCPU
+        # starts on an A53 and shows the A53's MIDR); before, on a mixed
+        # host, a refusal that names the kernel, not the users' EINVAL
+        if [ "$kernel" = 6.1 ]; then
+            refused "$tag" 'placement=off .*Linux 6\.6.*placement=auto'
         else
-            why=""
+            why=$(booted "$tag" 2 "$(repeat 2 $a53)")
         fi
         ;;
     esac
+}
+
+# refused TAG PATTERN: set why unless the run TAG failed with a QEMU error
+# matching PATTERN (grep -E), and not with the users' EINVAL
+refused()
+{
+    if [ "$o_rc" = 0 ]; then
+        why="QEMU started; expected a refusal matching '$2'"
+    elif [ -n "$o_einval$o_reset_einval" ]; then
+        why="QEMU hit the users' EINVAL instead of refusing:"
+        why+=" $o_einval$o_reset_einval"
+    elif ! bed_grep BED-QEMU "$1" | grep -Eq "$2"; then
+        why="QEMU failed (status $o_rc) without the expected message"
+        why+=" ('$2'): ${o_msg:-no message}"
+    else
+        why=""
+    fi
+}
+
+# idreg TAG VCPU ENC: the probe's value of ID register ENC (CRm * 8 + op2)
+# on vCPU VCPU in run TAG, as 0x%x; its trap word with ENC t
+idreg()
+{
+    bed_grep BED-IDPROBE "$1" |
+        awk -v n="$2" -v c="$3" -v w="${4:-v}" '
+            $1 == "IDPROBE" && $3 == sprintf("c=%016x", c) &&
+            $2 == sprintf("n=%016x", n) {
+                v = (w == "t") ? $5 : $4
+                sub(/^[vt]=0*/, "", v)
+                print "0x" (v == "" ? "0" : v)
+            }'
+}
+
+# probed TAG NCPUS MIDRS REVIDRS: why the probe run TAG did not show NCPUS
+# vCPUs with these MIDR_EL1 and REVIDR_EL1 (comma lists), traps exactly
+# in CRm 0 op2 1-4,7 (EC 0), and one value of every feature ID register
+# (CRm 1-7) on all vCPUs; nothing if it did
+probed()
+{
+    local tag=$1 n=$2 i c v ref midrs revidrs trapped
+    IFS=, read -r -a midrs <<< "$3"
+    IFS=, read -r -a revidrs <<< "$4"
+    if [ "$o_rc" != 0 ] || [ "$o_done" != 1 ]; then
+        echo "the probe did not finish (status $o_rc): ${o_msg:-no message}"
+        return
+    fi
+    if bed_grep BED-IDPROBE "$tag" | grep -q '^IDPROBE-MISSING'; then
+        echo "a vCPU never reported: $(bed_grep BED-IDPROBE "$tag" |
+            grep -m 1 '^IDPROBE-MISSING')"
+        return
+    fi
+    for ((i = 0; i < n; i++)); do
+        v=$(idreg "$tag" "$i" 0)
+        [ "$((v))" = "$((midrs[i]))" ] || {
+            echo "vCPU $i shows MIDR_EL1 ${v:-nothing}, expected ${midrs[i]}"
+            return
+        }
+        v=$(idreg "$tag" "$i" 6)
+        [ "$((v))" = "$((revidrs[i]))" ] || {
+            echo "vCPU $i shows REVIDR_EL1 ${v:-nothing}," \
+                 "expected ${revidrs[i]}"
+            return
+        }
+        trapped=""
+        for ((c = 0; c < 64; c++)); do
+            v=$(idreg "$tag" "$i" "$c" t)
+            if [ "$((v))" != 0 ]; then
+                trapped+=" $c"
+                [ "$(( (v >> 26) & 0x3f ))" = 0 ] || {
+                    echo "vCPU $i: encoding $c trapped with ESR $v, not EC 0"
+                    return
+                }
+            fi
+        done
+        [ "$trapped" = " 1 2 3 4 7" ] || {
+            echo "vCPU $i: the reads that trapped are${trapped:- none}," \
+                 "expected CRm 0 op2 1 2 3 4 7 only"
+            return
+        }
+        for ((c = 8; c < 64; c++)); do
+            ref=$(idreg "$tag" 0 "$c")
+            v=$(idreg "$tag" "$i" "$c")
+            [ "$v" = "$ref" ] || {
+                echo "vCPU $i shows $v in encoding $c, vCPU 0 $ref: KVM's" \
+                     "feature registers are per VM"
+                return
+            }
+        done
+    done
+}
+
+# judge_ids NAME TAG: set why for the ID register scenario NAME.  With
+# writable ID registers (Linux 6.7+) id-regs=auto|model lower
+# ID_AA64PFR0_EL1 to the A57/A53 models' 0x22 (AArch64 and AArch32 at
+# EL0/EL1, no EL2 or EL3, no CSV3) and ID_PFR1_EL1 to 0x10001; the
+# host's KVM shows EL2 and CSV3 (0x1000000000000222) and 0x11001.
+judge_ids()
+{
+    local s=$1 tag=$2 pfr0 pfr1 want0 want1 h3_revidr
+    h3_revidr="$(repeat 4 0),$(repeat 4 0x100)"
+    case "$s" in
+    ids-h3)
+        why=$(probed "$tag" 8 "$h3_midr" "$h3_revidr")
+        want0=0x22 want1=0x10001
+        [ "$kernel" = 6.12 ] || want0=0x1000000000000222 want1=0x11001
+        ;;
+    ids-a57-host)
+        why=$(probed "$tag" 2 "$(repeat 2 $a57)" "0,0")
+        want0=0x1000000000000222 want1=0x11001
+        ;;
+    ids-a57-model|ids-a53-model)
+        if [ "$kernel" = 6.1 ]; then
+            refused "$tag" 'id-regs=model.*KVM_ARM_GET_REG_WRITABLE_MASKS'
+            return
+        fi
+        if [ "$s" = ids-a57-model ]; then
+            why=$(probed "$tag" 2 "$(repeat 2 $a57)" "0,0")
+        else
+            why=$(probed "$tag" 2 "$(repeat 2 $a53)" "0x100,0x100")
+        fi
+        want0=0x22 want1=0x10001
+        ;;
+    ids-a57-common-off)
+        if [ "$kernel" = 6.1 ]; then
+            refused "$tag" 'placement=off .*Linux 6\.6'
+        else
+            refused "$tag" 'id-regs=common.*KVM_CAP_ARM_WRITABLE_IMP_ID_REGS'
+        fi
+        return
+        ;;
+    esac
+    [ -z "$why" ] || return 0
+    pfr0=$(idreg "$tag" 0 32)
+    pfr1=$(idreg "$tag" 0 9)
+    if [ "$pfr0" != "$want0" ] || [ "$pfr1" != "$want1" ]; then
+        why="ID_AA64PFR0_EL1 $pfr0 and ID_PFR1_EL1 $pfr1, expected"
+        why+=" $want0 and $want1"
+    fi
 }
 
 for s in "${ours[@]}"; do
@@ -401,6 +543,33 @@ for s in "${ours[@]}"; do
  host CPUs $(affinities "$tag")"
     else
         pass "$s" "exit status $o_rc in ${o_secs}s: $o_msg"
+    fi
+done
+
+for s in "${ids[@]}"; do
+    tag=$s/1
+    if [ "$bed_have_ours" = 0 ]; then
+        fail "$s" "$bed_no_ours"
+        continue
+    elif [[ "$(bed_grep BED "$tag")" == SKIP* ]]; then
+        echo "SKIP: $label-$s: $(bed_grep BED "$tag")"
+        continue
+    elif ! outcome "$tag"; then
+        fail "$s" "$o_missing"
+        continue
+    fi
+    why=""
+    judge_ids "$s" "$tag"
+    if [ -n "$why" ]; then
+        fail "$s" "$why" "$tag"
+    elif [ "$o_rc" = 0 ]; then
+        seen_midrs=$(bed_grep BED-IDPROBE "$tag" |
+                awk '$3 == "c=0000000000000000" { sub("v=0*", "0x", $4)
+                     print $4 }' | paste -sd, -)
+        pass "$s" "ID_AA64PFR0_EL1 $(idreg "$tag" 0 32), ID_PFR1_EL1\
+ $(idreg "$tag" 0 9), MIDR_EL1 per vCPU $seen_midrs"
+    else
+        pass "$s" "exit status $o_rc: $o_msg"
     fi
 done
 
