@@ -382,12 +382,12 @@ static Object *rcar_virt_new_cpu(RcarVirtMachineState *rms, int i)
     /*
      * KVM takes a model's own target (cortex-a57: KVM_ARM_TARGET_CORTEX_A57)
      * only on a host core of that kind.  Placement keeps the vCPU there;
-     * without it the thread may be anywhere, and the generic target is
-     * the one every core accepts (rcar_virt_check_unplaced_kvm()).
+     * without it the thread may be anywhere, and the vCPU takes the target
+     * the kernel prefers (rcar_virt_check_unplaced_kvm()).
      */
-    if (rms->kvm_generic_target && !rcar_virt_cpu_type_is_host(
+    if (rms->kvm_target >= 0 && !rcar_virt_cpu_type_is_host(
             object_get_typename(cpuobj))) {
-        ARM_CPU(cpuobj)->kvm_target = QEMU_KVM_ARM_TARGET_GENERIC_V8;
+        ARM_CPU(cpuobj)->kvm_target = rms->kvm_target;
     }
     object_property_set_link(cpuobj, "memory",
                              OBJECT(get_system_memory()), &error_abort);
@@ -682,28 +682,49 @@ static void rcar_virt_kvm_set_identity(RcarVirtMachineState *rms)
 
 /*
  * placement=off under KVM: vCPU threads may run on any host core, so
- * they take the generic target where the kernel accepts it on every core
- * (rcar_virt_new_cpu()).  Kernels before 6.6
- * initialise a vCPU only with the target of the core it is on; on a host
- * with one kind of core that is always the same one, on a mixed host the
- * vCPU would start or not by chance.
+ * every vCPU takes the target the kernel prefers (rcar_virt_new_cpu()),
+ * whatever its model: the generic one since Linux 6.6, which every core
+ * accepts.  Before, a vCPU starts only on a core of the kind its target
+ * names, so with cores of two kinds it would start or not by chance.
+ * The vCPU's MIDR_EL1 is then the host core's (docs: id-regs=common).
  */
 static void rcar_virt_check_unplaced_kvm(RcarVirtMachineState *rms)
 {
     g_autoptr(RcarHostCpus) topo = NULL;
+    g_autofree unsigned long *mask = NULL;
+    const RcarHostCpu *first = NULL;
+    unsigned long nbits;
+    QemuThread self;
     Error *err = NULL;
 
-    if (kvm_arm_generic_target_everywhere()) {
-        rms->kvm_generic_target = true;
+    rms->kvm_target = kvm_arm_preferred_target();
+    if (rms->kvm_target < 0 ||
+        rms->kvm_target == QEMU_KVM_ARM_TARGET_GENERIC_V8) {
         return;
     }
-    /* One kind of core, or unknown: each model keeps its own target */
+    /*
+     * An older kernel prefers the target of the core this thread is on.
+     * It serves every vCPU if this process may only use cores of that
+     * kind (an outer taskset, a cpuset); unknown topology: trust it.
+     */
     topo = rcar_host_cpus_read(rms->host_sysfs, &err);
     if (!topo) {
         error_free(err);
+        return;
     }
-    for (unsigned int i = 1; topo && i < topo->ncpus; i++) {
-        if ((topo->cpus[i].midr ^ topo->cpus[0].midr) & 0xff00fff0) {
+    qemu_thread_get_self(&self);
+    if (qemu_thread_get_affinity(&self, &mask, &nbits)) {
+        return;
+    }
+    for (unsigned int i = 0; i < topo->ncpus; i++) {
+        const RcarHostCpu *c = &topo->cpus[i];
+
+        if (c->id >= nbits || !test_bit(c->id, mask)) {
+            continue;
+        }
+        if (!first) {
+            first = c;
+        } else if ((c->midr ^ first->midr) & 0xff00fff0) {
             error_report("rcar-virt: placement=off lets vCPU threads run on "
                          "host cores of different kinds, and this host "
                          "kernel initialises a vCPU only with the target of "
@@ -1472,6 +1493,7 @@ static void rcar_virt_instance_init(Object *obj)
     rms->pcie = false;
     rms->placement = RCAR_VIRT_PLACEMENT_AUTO;
     rms->id_regs = RCAR_VIRT_ID_REGS_AUTO;
+    rms->kvm_target = -1;
     rms->host_sysfs = g_strdup("/sys");
 }
 

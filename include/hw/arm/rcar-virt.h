@@ -109,7 +109,7 @@ struct RcarVirtMachineState {
     uint32_t clock_phandle;
     struct RcarPlacement *placement_plan;   /* NULL: placement=off */
     unsigned long *usable_cpus;     /* this process's affinity at start */
-    bool kvm_generic_target;        /* placement=off: any core's target */
+    int kvm_target;                 /* placement=off: every vCPU's; -1 */
     struct arm_boot_info bootinfo;
     Notifier machine_done;
 };
