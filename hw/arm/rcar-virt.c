@@ -804,7 +804,8 @@ static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
             }
             return;
         }
-        if (!strstr(models->str, m)) {
+        if (i == 0 || strcmp(rcar_virt_cpu_type(rms, i),
+                             rcar_virt_cpu_type(rms, i - 1))) {
             g_string_append_printf(models, "%s%s", models->len ? "+" : "", m);
         }
     }
@@ -844,9 +845,9 @@ static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
                 g_autofree char *diff =
                     rcar_idreg_describe_diff(reg, want, value);
 
-                warn_report("rcar-virt: this host shows %s vCPUs a %s that "
-                            "differs from the model's: %s", models->str,
-                            reg->name, diff);
+                warn_report("rcar-virt: on this host %s vCPUs show %s "
+                            "unlike the model: %s", models->str, reg->name,
+                            diff);
             }
             if (value == have) {
                 continue;

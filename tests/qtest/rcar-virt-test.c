@@ -839,6 +839,8 @@ static const BadCase bad_cases[] = {
       "soc=v4h is 4x cortex-a76; -cpu cortex-a55 does not fit it" },
     { "soc", "-machine rcar-virt,soc=h4",
       "Parameter 'soc' does not accept value 'h4'" },
+    { "id-regs", "-machine rcar-virt,id-regs=same",
+      "Parameter 'id-regs' does not accept value 'same'" },
     { "sockets", "-machine rcar-virt -smp 4,sockets=2",
       "describe the topology with -smp clusters=,cores= instead of "
       "sockets= or threads=" },
