@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make series: export the series as git format-patch files (with a cover
-# letter) against the pinned base, into out/series.
+# letter) against the pinned base, into out/series, and from them a
+# Buildroot patch tree and a Yocto layer (scripts/distro-trees.sh).
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=common.sh
@@ -30,3 +31,4 @@ text = text.replace("*** BLURB HERE ***", body.rstrip("\n"))
 open(path, "w").write(text)
 PY
 say "wrote $count patches and a cover letter to $dest"
+bash "$RCAR_TOP/scripts/distro-trees.sh" "$dest"
