@@ -13,7 +13,7 @@ help:
 	@echo "make            build out/bin/qemu-system-aarch64"
 	@echo "make run        build and boot a demo guest on rcar-virt,soc=h3"
 	@echo "make check      build and run every test; last line: N passed, N failed"
-	@echo "make series     export the series with git format-patch to out/series"
+	@echo "make series     export the series (git format-patch, Buildroot tree, Yocto layer) to out/series"
 	@echo "make series-check  apply, build and checkpatch every patch in turn"
 	@echo "make bench-boot boot time, start-up and RSS: rcar-virt against virt"
 	@echo "make arm64      cross-build out/arm64/qemu-system-aarch64 (KVM only)"
