@@ -5,7 +5,7 @@ SHELL := /bin/bash
 QEMU := out/bin/qemu-system-aarch64
 
 .PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
-	bench-placement clean help
+	bench-placement track-upstream clean help
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make arm64      cross-build out/arm64/qemu-system-aarch64 (KVM only)"
 	@echo "make kvm-bed    every placement scenario on an emulated H3 with KVM"
 	@echo "make bench-placement  inner boot time: placement against taskset"
+	@echo "make track-upstream  which patches conflict with Debian's newest QEMU"
 
 build:
 	bash scripts/build.sh
@@ -47,6 +48,9 @@ kvm-bed: build arm64
 
 bench-placement: build arm64
 	bash scripts/bench-placement.sh $(QEMU)
+
+track-upstream:
+	bash scripts/track-upstream.sh
 
 clean:
 	rm -rf out
