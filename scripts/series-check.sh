@@ -51,5 +51,26 @@ restore
 trap - EXIT
 git -C "$SRC_TREE" rev-parse series | grep -qx "$tip"
 ninja -C "$BUILD_DIR" > /dev/null
+# Every patch has someone to go to, and those touching our files reach
+# the R-Car section of MAINTAINERS (its M: line)
+ours=$(sed -n '/^R-Car virt$/,/^$/s/^M: //p' "$SRC_TREE/MAINTAINERS")
+[ -n "$ours" ] || { echo "FAIL: MAINTAINERS has no R-Car virt section"; bad=1; }
+while read -r name; do
+    list=$(sed -n "/^== $name\$/,/^== /{/^== /!p}" \
+           "$OUT_DIR/series/get_maintainer.txt")
+    if ! grep -q 'qemu-devel@nongnu.org' <<< "$list"; then
+        echo "FAIL: get_maintainer.pl names no list for $name"
+        bad=1
+    elif grep -q -e '^+++ b/hw/arm/rcar-' -e '^+++ b/target/arm/cpu-rcar' \
+            -e '^+++ b/tests/qtest/rcar-' -e '^+++ b/docs/system/arm/rcar' \
+            "$OUT_DIR/series/$name" && ! grep -qF "$ours" <<< "$list"; then
+        echo "FAIL: $name touches R-Car files, but get_maintainer.pl does" \
+             "not name their maintainer"
+        bad=1
+    else
+        echo "PASS: get_maintainer.pl: $name goes to $(grep -c . <<< "$list")" \
+             "addresses"
+    fi
+done < <(sed -n 's/^== //p' "$OUT_DIR/series/get_maintainer.txt")
 [ "$bad" -eq 0 ] || die "the series needs work: see the FAIL lines above"
 say "all ${#commits[@]} patches apply, build and pass checkpatch"

@@ -31,4 +31,13 @@ text = text.replace("*** BLURB HERE ***", body.rstrip("\n"))
 open(path, "w").write(text)
 PY
 say "wrote $count patches and a cover letter to $dest"
+
+# Whom to send each patch to: upstream's get_maintainer.pl on the patched
+# tree (whose MAINTAINERS has our section), for git send-email --cc
+for p in "$dest"/[0-9][0-9][0-9][0-9]-*.patch; do
+    [ "${p##*/}" != 0000-cover-letter.patch ] || continue
+    echo "== ${p##*/}"
+    (cd "$SRC_TREE" && ./scripts/get_maintainer.pl --no-rolestats \
+        --no-git-fallback < "$p")
+done > "$dest/get_maintainer.txt"
 bash "$RCAR_TOP/scripts/distro-trees.sh" "$dest"
