@@ -5,7 +5,7 @@ SHELL := /bin/bash
 QEMU := out/bin/qemu-system-aarch64
 
 .PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
-	bench-placement track-upstream clean help
+	bench-placement track-upstream dist clean help
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make kvm-bed    every placement scenario on an emulated H3 with KVM"
 	@echo "make bench-placement  inner boot time: placement against taskset"
 	@echo "make track-upstream  which patches conflict with Debian's newest QEMU"
+	@echo "make dist       release tarball out/dist/qemu-rcar-VERSION.tar.xz"
 
 build:
 	bash scripts/build.sh
@@ -51,6 +52,9 @@ bench-placement: build arm64
 
 track-upstream:
 	bash scripts/track-upstream.sh
+
+dist:
+	bash scripts/dist.sh
 
 clean:
 	rm -rf out
