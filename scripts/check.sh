@@ -189,8 +189,17 @@ which Debian does not ship; see docs/DEVELOPING.md"
 # order, each applying with patch -p1 to the pinned base and to the
 # upstream sources.
 say "making the release tarball and checking its Buildroot and Yocto trees"
+tarball=$OUT_DIR/dist/qemu-rcar-$(tr -d ' \n' < "$RCAR_TOP/VERSION").tar.xz
 if bash "$RCAR_TOP/scripts/dist.sh" > "$log_dir/distro.log" 2>&1; then
     result PASS dist
+    # Reproducible: a second run gives the same bytes
+    first=$(sha256sum < "$tarball")
+    if bash "$RCAR_TOP/scripts/dist.sh" > "$log_dir/distro2.log" 2>&1 &&
+       [ "$(sha256sum < "$tarball")" = "$first" ]; then
+        result PASS dist-reproducible
+    else
+        result FAIL dist-reproducible "a second make dist gave other bytes"
+    fi
 else
     tail -20 "$log_dir/distro.log"
     result FAIL dist "make dist failed; see $log_dir/distro.log"

@@ -15,8 +15,12 @@ mkdir -p "$dest"
 
 ident=$(sed -n 's/^From: //p' "$RCAR_TOP/patches/"0001-*.patch | head -1)
 count=$(git -C "$SRC_TREE" rev-list --count base..series)
+# Same bytes every time (make dist is reproducible): the cover letter's
+# date is fixed like the commits', and no Message-Ids, which hold the
+# current time; git send-email threads the mails when it sends them.
+GIT_COMMITTER_DATE=2026-01-01T00:00:00Z GIT_AUTHOR_DATE=2026-01-01T00:00:00Z \
 git -C "$SRC_TREE" -c core.abbrev=12 format-patch -q --cover-letter \
-    --thread=shallow --subject-prefix="PATCH" -o "$dest" \
+    --no-thread --subject-prefix="PATCH" -o "$dest" \
     --signoff --from="$ident" base..series
 cover=$(ls "$dest"/0000-cover-letter.patch)
 # Fill in the cover letter from patches/cover-letter.txt
