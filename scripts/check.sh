@@ -220,6 +220,16 @@ elif grep -q '^FAIL: ' "$log_dir/boot.log"; then
     echo "--- guest consoles of failed boots: $log_dir/boot.log"
 fi
 
+# --- libvirt ----------------------------------------------------------
+say "libvirt: domcapabilities, a domain started, its console, destroy"
+bash "$RCAR_TOP/scripts/libvirt-test.sh" "$OUT_DIR/bin/qemu-system-aarch64" \
+    > "$log_dir/libvirt.log" 2>&1 || true
+import_results "$log_dir/libvirt.log"
+if ! grep -q '^PASS: ' "$log_dir/libvirt.log"; then
+    tail -20 "$log_dir/libvirt.log"
+    result FAIL libvirt "no libvirt check passed; see $log_dir/libvirt.log"
+fi
+
 # --- the emulated R-Car host with KVM --------------------------------
 # Inside an emulated H3 whose kernel runs KVM: Debian's arm64 QEMU (the
 # control) against our arm64 cross-build (scripts/kvm-bed.sh).
