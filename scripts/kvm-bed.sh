@@ -98,7 +98,7 @@ label=kvm-bed-$kernel
 controls=(control-a57-pinned-a53 control-a57-pinned-a57
           control-a53-pinned-a53)
 ours=(ours-a57 ours-a53 ours-h3 ours-a57-pinned-a53
-      ours-off-a57-pinned-a53)
+      ours-off-a57-pinned-a53 ours-v4h)
 # The ID registers each vCPU shows, read by the bare-metal probe as the
 # inner guest (id-regs=, docs/system/arm/rcar-virt.rst)
 ids=(ids-h3 ids-a57-host ids-a57-model ids-a53-model ids-a57-common-off)
@@ -123,7 +123,7 @@ if [ "$bed_have_ours" = 1 ]; then
     for ((i = 1; i <= repeat_ours; i++)); do
         runs+=("${ours_booting[@]}")
     done
-    runs+=(ours-a57-pinned-a53 ours-off-a57-pinned-a53 "${ids[@]}")
+    runs+=(ours-a57-pinned-a53 ours-off-a57-pinned-a53 ours-v4h "${ids[@]}")
 fi
 bed_status=0
 bed_boot "$qemu" "$kernel" "$log" "$(IFS=,; echo "${runs[*]}")" \
@@ -351,6 +351,10 @@ judge_ours()
     ours-a57-pinned-a53)
         # No A57 in the affinity: a clear refusal, not the users' EINVAL
         refused "$tag" 'no usable host CPU is a Cortex-A57.*placement=off'
+        ;;
+    ours-v4h)
+        # Cortex-A76 is a TCG model: the KVM-only build refuses, cleanly
+        refused "$tag" 'soc=v4h needs the cortex-a76 CPU model'
         ;;
     ours-off-a57-pinned-a53)
         # Without placement the vCPU takes the kernel's preferred target:

@@ -281,6 +281,27 @@ static void rcar_virt_plan_cpus(RcarVirtMachineState *rms)
     }
 }
 
+static const char *rcar_virt_cpu_type(RcarVirtMachineState *rms, int i);
+
+/* A preset's CPU models must exist in this build (cortex-a76 is TCG's) */
+static void rcar_virt_check_cpu_types(RcarVirtMachineState *rms)
+{
+    for (int i = 0; i < MACHINE(rms)->smp.cpus; i++) {
+        const char *type = rcar_virt_cpu_type(rms, i);
+
+        if (!object_class_by_name(type)) {
+            g_autofree char *model = g_strndup(type, strlen(type) -
+                                               strlen(ARM_CPU_TYPE_SUFFIX));
+
+            error_report("rcar-virt: soc=%s needs the %s CPU model, which "
+                         "this QEMU was built without (it comes with TCG); "
+                         "use soc=generic with a -cpu it has",
+                         RcarVirtSoc_str(rms->soc), model);
+            exit(1);
+        }
+    }
+}
+
 static const char *rcar_virt_cpu_type(RcarVirtMachineState *rms, int i)
 {
     MachineState *ms = MACHINE(rms);
@@ -529,14 +550,6 @@ static void rcar_virt_tcg_clusters(RcarVirtMachineState *rms,
     }
 }
 
-/*
- * A new thread starts with the affinity of the thread that creates it, so
- * the main thread narrows its own affinity around each CPU's creation and
- * realize: the vCPU thread is pinned before its first KVM_ARM_VCPU_INIT,
- * and a "host" CPU is probed on its cluster.  Later resets re-run the
- * init on the vCPU's own thread (target/arm/kvm.c), so pins hold for
- * life.
- */
 /* Run the main thread on @pin (NULL: leave it), or back where it was */
 static void rcar_virt_pin_main_thread(unsigned long *pin, int vcpu)
 {
@@ -659,7 +672,11 @@ static void rcar_virt_kvm_common_identity(RcarVirtMachineState *rms)
     }
 }
 
-/* MIDR_EL1 and REVIDR_EL1 of the first vCPU's model on every vCPU */
+/*
+ * MIDR_EL1 of the first vCPU's model on every vCPU.  REVIDR_EL1 0: the
+ * models' REVIDR bits say which errata TCG does not have, and a host
+ * core might; 0 claims no fix, so a guest keeps its workarounds.
+ */
 static void rcar_virt_kvm_set_identity(RcarVirtMachineState *rms)
 {
     ARMCPU *first = ARM_CPU(qemu_get_cpu(0));
@@ -667,14 +684,16 @@ static void rcar_virt_kvm_set_identity(RcarVirtMachineState *rms)
 
     CPU_FOREACH(cs) {
         int ret = kvm_arm_set_id_reg(ARM_CPU(cs), 0, 0, first->midr);
+        const char *reg = "MIDR_EL1";
 
         if (!ret) {
-            ret = kvm_arm_set_id_reg(ARM_CPU(cs), 0, 6, first->revidr);
+            ret = kvm_arm_set_id_reg(ARM_CPU(cs), 0, 6, 0);
+            reg = "REVIDR_EL1";
         }
         if (ret) {
-            error_report("rcar-virt: id-regs=common: KVM refused MIDR_EL1 "
-                         "0x%" PRIx64 " on vCPU %d: %s", first->midr,
-                         cs->cpu_index, strerror(-ret));
+            error_report("rcar-virt: id-regs=common: KVM refused %s on vCPU "
+                         "%d (MIDR_EL1 0x%" PRIx64 "): %s", reg,
+                         cs->cpu_index, first->midr, strerror(-ret));
             exit(1);
         }
     }
@@ -735,10 +754,20 @@ static void rcar_virt_check_unplaced_kvm(RcarVirtMachineState *rms)
     }
 }
 
-/* The CPU model's value of ID register (op0 3, op1 0, CRn 0, @crm, @op2) */
-static bool rcar_virt_model_id_reg(ARMCPU *cpu, int crm, int op2,
-                                   uint64_t *value)
+/*
+ * The CPU model's value of ID register (op0 3, op1 0, CRn 0, @crm, @op2),
+ * as the guest would read it under TCG on this machine; false for the
+ * registers QEMU does not model (ID_AFR0, ID_AA64PFR2, ...), which are
+ * left alone.
+ */
+static bool rcar_virt_model_id_reg(RcarVirtMachineState *rms, ARMCPU *cpu,
+                                   int crm, int op2, uint64_t *value)
 {
+    /* Per CRm, the op2 values QEMU's ARMISARegisters holds */
+    static const uint8_t modelled[8] = {
+        [1] = 0xf7, [2] = 0xff, [3] = 0x77, [4] = 0x33, [5] = 0x03,
+        [6] = 0x07, [7] = 0x0f,
+    };
     const ARMISARegisters *isar = &cpu->isar;
     const uint64_t regs[8][8] = {
         [1] = { isar->id_pfr0, isar->id_pfr1, isar->id_dfr0, 0,
@@ -757,13 +786,42 @@ static bool rcar_virt_model_id_reg(ARMCPU *cpu, int crm, int op2,
                 isar->id_aa64mmfr3 },
     };
 
-    /* Registers QEMU does not model (ID_AA64PFR2, ...) are left alone */
-    if (crm == 0 || (crm == 4 && (op2 == 2 || op2 >= 6)) ||
-        (crm >= 5 && op2 >= 4)) {
+    if (crm < 1 || crm > 7 || !(modelled[crm] & BIT(op2))) {
         return false;
     }
     *value = regs[crm][op2];
+    /* QEMU adds the GICv3 system register interface when it is read */
+    if (rms->gic_version == 3 && crm == 4 && op2 == 0) {
+        *value = deposit64(*value, 24, 4, 1);        /* ID_AA64PFR0.GIC */
+    } else if (rms->gic_version == 3 && crm == 1 && op2 == 1) {
+        *value = deposit64(*value, 28, 4, 1);        /* ID_PFR1.GIC */
+    }
     return true;
+}
+
+/*
+ * The value to write for @want on a host that shows @have: @want, except
+ * that no field goes above the host's (KVM refuses that), and a field
+ * whose rule is "exact" (PMUVer, ...) keeps the host's when they differ,
+ * rather than the rule's safe value: KVM takes a lower one, and 0 would
+ * take the guest's PMU away while its device tree has one.
+ */
+static uint64_t rcar_virt_fit_to_host(const RcarIdReg *reg, uint64_t want,
+                                      uint64_t have)
+{
+    uint64_t value = rcar_idreg_safe(reg, want, have);
+
+    for (unsigned int i = 0; i < reg->nfields; i++) {
+        const RcarIdField *f = &reg->fields[i];
+
+        if (f->rule == RCAR_IDF_EXACT &&
+            extract64(want, f->shift, f->width) !=
+            extract64(have, f->shift, f->width)) {
+            value = deposit64(value, f->shift, f->width,
+                              extract64(have, f->shift, f->width));
+        }
+    }
+    return value;
 }
 
 /*
@@ -773,8 +831,8 @@ static bool rcar_virt_model_id_reg(ARMCPU *cpu, int crm, int op2,
  * shows their safe combination (hw/arm/rcar-idregs.c).  KVM refuses
  * raising a field above the host's; those fields stay the host's, and
  * with id-regs=model|common a warning names them.  Runs before the VM
- * first runs (-trace rcar_virt_id_reg shows each register): the reset that
- * follows machine creation re-reads the registers into QEMU's copy.
+ * first runs (-trace rcar_virt_id_reg shows each register); a refusal is
+ * fatal unless id-regs=auto, which keeps the host's value.
  */
 static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
 {
@@ -825,19 +883,20 @@ static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
             const RcarIdReg *reg = rcar_idreg_find(3, 0, 0, crm, op2);
             uint64_t mask = masks[crm * 8 + op2];
             uint64_t have, want, value;
-            int ret;
+            int ret = 0;
 
-            if (!reg || !rcar_virt_model_id_reg(first, crm, op2, &want) ||
+            if (!reg || !rcar_virt_model_id_reg(rms, first, crm, op2,
+                                                &want) ||
                 kvm_arm_get_id_reg(first, crm, op2, &have)) {
                 continue;
             }
             for (int i = 0; i < ms->smp.cpus; i++) {
-                rcar_virt_model_id_reg(ARM_CPU(qemu_get_cpu(i)), crm, op2,
-                                       &vals[i]);
+                rcar_virt_model_id_reg(rms, ARM_CPU(qemu_get_cpu(i)), crm,
+                                       op2, &vals[i]);
             }
             want = rcar_idreg_safe_n(reg, vals, ms->smp.cpus);
             /* Never above the host; only the bits KVM lets us write */
-            value = rcar_idreg_safe(reg, want, have);
+            value = rcar_virt_fit_to_host(reg, want, have);
             value = (have & ~mask) | (value & mask);
             trace_rcar_virt_id_reg(reg->name, mask, have, want, value);
             /* auto does what it can quietly; the trace point tells */
@@ -852,15 +911,22 @@ static void rcar_virt_kvm_id_regs(RcarVirtMachineState *rms)
             if (value == have) {
                 continue;
             }
-            for (int i = 0; i < ms->smp.cpus; i++) {
+            for (int i = 0; i < ms->smp.cpus && !ret; i++) {
                 ret = kvm_arm_set_id_reg(ARM_CPU(qemu_get_cpu(i)), crm, op2,
                                          value);
-                if (ret) {
-                    error_report("rcar-virt: KVM refused %s = 0x%" PRIx64
-                                 " (host 0x%" PRIx64 "): %s; use "
-                                 "id-regs=host", reg->name, value, have,
-                                 strerror(-ret));
-                    exit(1);
+            }
+            if (ret && require) {
+                error_report("rcar-virt: KVM refused %s = 0x%" PRIx64
+                             " (host 0x%" PRIx64 "): %s; use "
+                             "id-regs=host", reg->name, value, have,
+                             strerror(-ret));
+                exit(1);
+            } else if (ret) {
+                /* auto: the host's value stays, on every vCPU */
+                trace_rcar_virt_id_reg(reg->name, mask, have, want, have);
+                for (int i = 0; i < ms->smp.cpus; i++) {
+                    kvm_arm_set_id_reg(ARM_CPU(qemu_get_cpu(i)), crm, op2,
+                                       have);
                 }
             }
         }
@@ -1243,6 +1309,7 @@ static void rcar_virt_init(MachineState *ms)
     }
 
     rcar_virt_plan_cpus(rms);
+    rcar_virt_check_cpu_types(rms);
     rcar_virt_choose_gic(rms);
     rms->pmu_per_cpu_spi = rms->soc_info && rms->soc_info->clusters[1].cores &&
         strcmp(rms->soc_info->clusters[0].cpu_model,

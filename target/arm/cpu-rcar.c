@@ -8,7 +8,8 @@
  * is.  r1p3 and r1p0 differ only in errata fixes, not in any feature ID
  * register (Cortex-A57 TRM, ARM DDI 0488H, 4.3), so these models are the
  * upstream ones with the identification registers of the shipped parts.
- * Both are also usable with KVM, where the host core provides MIDR_EL1.
+ * Both are also usable with KVM, where the host core provides MIDR_EL1
+ * unless the machine sets it (Linux 6.15's writable MIDR_EL1).
  */
 
 #include "qemu/osdep.h"

@@ -664,10 +664,11 @@ static void test_preset(const void *data)
     const PresetIds *p = data;
     const char *path = probe_path();
     g_autofree char *args = NULL;
-    Record rec[8];
+    Record rec[ARRAY_SIZE(p->mpidr)];
     QTestState *qts;
     int bad = 0;
 
+    g_assert_cmpint(p->ncpus, <=, ARRAY_SIZE(rec));
     if (!path) {
         return;
     }
