@@ -41,7 +41,8 @@ say "wrote $count patches and a cover letter to $dest"
 for p in "$dest"/[0-9][0-9][0-9][0-9]-*.patch; do
     [ "${p##*/}" != 0000-cover-letter.patch ] || continue
     echo "== ${p##*/}"
+    # sorted: its order among equals varies from run to run (Perl hashes)
     (cd "$SRC_TREE" && ./scripts/get_maintainer.pl --no-rolestats \
-        --no-git-fallback < "$p")
+        --no-git-fallback < "$p") | LC_ALL=C sort
 done > "$dest/get_maintainer.txt"
 bash "$RCAR_TOP/scripts/distro-trees.sh" "$dest"
