@@ -272,6 +272,26 @@ void rcar_placement_free(RcarPlacement *plan)
     }
 }
 
+bool rcar_host_cpus_mixed(const RcarHostCpus *topo,
+                          const unsigned long *usable)
+{
+    const RcarHostCpu *first = NULL;
+
+    for (unsigned int i = 0; i < topo->ncpus; i++) {
+        const RcarHostCpu *c = &topo->cpus[i];
+
+        if (!test_bit(c->id, usable) || !c->midr) {
+            continue;
+        }
+        if (!first) {
+            first = c;
+        } else if (MIDR_KIND(c->midr) != MIDR_KIND(first->midr)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool rcar_placement_is_mixed(const RcarPlacement *plan)
 {
     for (unsigned int v = 1; v < plan->nvcpus; v++) {
@@ -326,24 +346,17 @@ RcarPlacement *rcar_placement_plan(const RcarPlacementRequest *req,
     g_autoptr(RcarPlacement) plan = g_new0(RcarPlacement, 1);
     g_autofree unsigned long *kinds_seen = bitmap_new(topo->ncpus);
     const RcarHostCpu *probe = NULL;
-    uint32_t first_kind = 0;
-    bool mixed = false, identified = false;
+    const RcarHostCpu *first = NULL;     /* the first usable with a MIDR */
+    bool mixed = rcar_host_cpus_mixed(topo, req->usable);
 
-    /* Are the CPUs we may use of more than one kind? */
     for (unsigned int i = 0; i < topo->ncpus; i++) {
         const RcarHostCpu *c = &topo->cpus[i];
 
         if (c->id == req->probe_cpu) {
             probe = c;
         }
-        if (!test_bit(c->id, req->usable) || !c->midr) {
-            continue;
-        }
-        if (!identified) {
-            first_kind = MIDR_KIND(c->midr);
-            identified = true;
-        } else if (MIDR_KIND(c->midr) != first_kind) {
-            mixed = true;
+        if (!first && test_bit(c->id, req->usable) && c->midr) {
+            first = c;
         }
     }
 
@@ -404,8 +417,8 @@ RcarPlacement *rcar_placement_plan(const RcarPlacementRequest *req,
             }
             continue;
         }
-        if (!mixed && names_core && identified &&
-            MIDR_KIND(need->midr) == first_kind) {
+        if (!mixed && names_core && first &&
+            MIDR_KIND(need->midr) == MIDR_KIND(first->midr)) {
             /* One kind of CPU and it is ours: pinning changes nothing */
             continue;
         }

@@ -422,6 +422,25 @@ static Object *rcar_virt_new_cpu(RcarVirtMachineState *rms, int i)
  * plan gives them, because creating one probes the host core.  Returns
  * NULL with placement=off.
  */
+/*
+ * The host CPUs this process may run on (its main thread's affinity) into
+ * @usable, RCAR_HOST_MAX_CPUS bits.  Returns 0 or an errno value.
+ */
+static int rcar_virt_get_usable_cpus(unsigned long *usable)
+{
+    g_autofree unsigned long *mask = NULL;
+    unsigned long nbits;
+    QemuThread self;
+    int ret;
+
+    qemu_thread_get_self(&self);
+    ret = qemu_thread_get_affinity(&self, &mask, &nbits);
+    if (!ret) {
+        bitmap_copy(usable, mask, MIN(nbits, RCAR_HOST_MAX_CPUS));
+    }
+    return ret;
+}
+
 static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
                                                Object **cpuobjs,
                                                unsigned long *usable)
@@ -432,7 +451,6 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
     g_autoptr(RcarHostCpus) topo = NULL;
     g_autofree RcarVcpuNeed *needs = g_new0(RcarVcpuNeed, ms->smp.cpus);
     g_auto(GStrv) models = g_new0(char *, ms->smp.cpus + 1);
-    g_autofree unsigned long *mask = NULL;
     RcarPlacementRequest req = {
         .nvcpus = ms->smp.cpus,
         .vcpus = needs,
@@ -441,8 +459,6 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
         .kvm = kvm_enabled(),
     };
     RcarPlacement *plan;
-    unsigned long nbits;
-    QemuThread self;
     Error *err = NULL;
     int ret;
 
@@ -465,14 +481,12 @@ static RcarPlacement *rcar_virt_plan_placement(RcarVirtMachineState *rms,
         error_printf("Use placement=off to start without pinning vCPUs.\n");
         exit(1);
     }
-    qemu_thread_get_self(&self);
-    ret = qemu_thread_get_affinity(&self, &mask, &nbits);
+    ret = rcar_virt_get_usable_cpus(usable);
     if (ret) {
         error_report("rcar-virt: cannot read this process's CPU affinity: "
                      "%s; use placement=off", strerror(ret));
         exit(1);
     }
-    bitmap_copy(usable, mask, MIN(nbits, RCAR_HOST_MAX_CPUS));
     req.topo = topo;
     req.usable = usable;
 #ifdef CONFIG_LINUX
@@ -710,10 +724,7 @@ static void rcar_virt_kvm_set_identity(RcarVirtMachineState *rms)
 static void rcar_virt_check_unplaced_kvm(RcarVirtMachineState *rms)
 {
     g_autoptr(RcarHostCpus) topo = NULL;
-    g_autofree unsigned long *mask = NULL;
-    const RcarHostCpu *first = NULL;
-    unsigned long nbits;
-    QemuThread self;
+    g_autofree unsigned long *usable = bitmap_new(RCAR_HOST_MAX_CPUS);
     Error *err = NULL;
 
     rms->kvm_target = kvm_arm_preferred_target();
@@ -731,27 +742,16 @@ static void rcar_virt_check_unplaced_kvm(RcarVirtMachineState *rms)
         error_free(err);
         return;
     }
-    qemu_thread_get_self(&self);
-    if (qemu_thread_get_affinity(&self, &mask, &nbits)) {
+    if (rcar_virt_get_usable_cpus(usable) ||
+        !rcar_host_cpus_mixed(topo, usable)) {
         return;
     }
-    for (unsigned int i = 0; i < topo->ncpus; i++) {
-        const RcarHostCpu *c = &topo->cpus[i];
-
-        if (c->id >= nbits || !test_bit(c->id, mask)) {
-            continue;
-        }
-        if (!first) {
-            first = c;
-        } else if ((c->midr ^ first->midr) & 0xff00fff0) {
-            error_report("rcar-virt: placement=off lets vCPU threads run on "
-                         "host cores of different kinds, and this host "
-                         "kernel initialises a vCPU only with the target of "
-                         "the core it is on (the generic target for every "
-                         "core came with Linux 6.6); use placement=auto");
-            exit(1);
-        }
-    }
+    error_report("rcar-virt: placement=off lets vCPU threads run on host "
+                 "cores of different kinds, and this host kernel initialises "
+                 "a vCPU only with the target of the core it is on (the "
+                 "generic target for every core came with Linux 6.6); use "
+                 "placement=auto");
+    exit(1);
 }
 
 /*

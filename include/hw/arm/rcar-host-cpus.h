@@ -109,6 +109,14 @@ void rcar_placement_free(RcarPlacement *plan);
 
 /* Do the vCPUs of @plan run on different host CPUs (mixed clusters)? */
 bool rcar_placement_is_mixed(const RcarPlacement *plan);
+
+/*
+ * Are the CPUs of @topo in @usable (RCAR_HOST_MAX_CPUS bits) of more than
+ * one kind (implementer and part of MIDR_EL1)?  CPUs without a MIDR do
+ * not count.
+ */
+bool rcar_host_cpus_mixed(const RcarHostCpus *topo,
+                          const unsigned long *usable);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcarPlacement, rcar_placement_free)
 
 #endif /* HW_ARM_RCAR_HOST_CPUS_H */
