@@ -18,12 +18,7 @@ status=0
 pass() { echo "PASS: distro-trees/$1"; }
 fail() { echo "FAIL: distro-trees/$1: $2"; status=1; }
 
-want=()
-for f in "$series"/[0-9][0-9][0-9][0-9]-*.patch; do
-    [ -e "$f" ] || continue
-    f=${f##*/}
-    [ "$f" = 0000-cover-letter.patch ] || want+=("$f")
-done
+mapfile -t want < <(series_patches "$series")
 n_series=$(grep -c -v -e '^#' -e '^$' "$RCAR_TOP/patches/series")
 if [ "${#want[@]}" -ne "$n_series" ]; then
     fail export "$series has ${#want[@]} patches, patches/series" \

@@ -89,3 +89,15 @@ qemu_ninja()
         die "the build failed; the full log is $dir/ninja.log"
     }
 }
+
+# series_patches DIR: the names of the numbered patches of a make series
+# export in DIR, in order, one a line, without the cover letter
+series_patches()
+{
+    local f
+    for f in "$1"/[0-9][0-9][0-9][0-9]-*.patch; do
+        [ -e "$f" ] || continue
+        f=${f##*/}
+        [ "$f" = 0000-cover-letter.patch ] || echo "$f"
+    done
+}

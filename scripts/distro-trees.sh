@@ -17,12 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 series=${1:-$OUT_DIR/series}
-patches=()
-for f in "$series"/[0-9][0-9][0-9][0-9]-*.patch; do
-    [ -e "$f" ] || continue
-    f=${f##*/}
-    [ "$f" = 0000-cover-letter.patch ] || patches+=("$f")
-done
+mapfile -t patches < <(series_patches "$series")
 [ "${#patches[@]}" -gt 0 ] ||
     die "$series has no numbered patches; run make series first"
 

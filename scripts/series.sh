@@ -38,9 +38,9 @@ say "wrote $count patches and a cover letter to $dest"
 
 # Whom to send each patch to: upstream's get_maintainer.pl on the patched
 # tree (whose MAINTAINERS has our section), for git send-email --cc
-for p in "$dest"/[0-9][0-9][0-9][0-9]-*.patch; do
-    [ "${p##*/}" != 0000-cover-letter.patch ] || continue
-    echo "== ${p##*/}"
+series_patches "$dest" | while read -r name; do
+    p=$dest/$name
+    echo "== $name"
     # sorted: its order among equals varies from run to run (Perl hashes)
     (cd "$SRC_TREE" && ./scripts/get_maintainer.pl --no-rolestats \
         --no-git-fallback < "$p") | LC_ALL=C sort
