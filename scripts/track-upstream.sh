@@ -95,6 +95,8 @@ if [ -z "$series" ]; then
     bash "$RCAR_TOP/scripts/series.sh" > /dev/null
     series=$OUT_DIR/series
 fi
+# git -C reads patch paths from the tree: make ours absolute
+series=$(cd "$series" && pwd)
 # The preimages the patches name (index lines) are blobs of the patched
 # tree: with them, git apply --3way can merge instead of giving up
 git -C "$tree" fetch -q "$SRC_TREE" series 2> /dev/null ||
@@ -109,9 +111,8 @@ commit()
     git -C "$tree" -c user.name=qemu-rcar -c user.email=qemu-rcar@localhost \
         commit -q --allow-empty -m "$1"
 }
-for p in "$series"/[0-9][0-9][0-9][0-9]-*.patch; do
-    name=${p##*/}
-    [ "$name" != 0000-cover-letter.patch ] || continue
+while read -r name; do
+    p=$series/$name
     if git -C "$tree" apply --index "$p" 2> /dev/null; then
         echo "OK: $name"
     elif git -C "$tree" apply --index --3way "$p" > /dev/null 2>&1 &&
@@ -130,7 +131,7 @@ for p in "$series"/[0-9][0-9][0-9][0-9]-*.patch; do
         status=1
     fi
     commit "$name"
-done
+done < <(series_patches "$series")
 git -C "$tree" reset -q --hard "$base"
 git -C "$tree" clean -q -fdx
 exit "$status"
