@@ -13,10 +13,13 @@
 # virtio, 9p and ext4 modules with their dependencies, uncompressed because
 # busybox's modprobe cannot read .ko.xz.  The directory of each kernel is
 # printed on stdout; progress goes to stderr.  Nothing is redone while the
-# packages, guest/ and this script are unchanged.
+# packages, guest/, this script and deb-lib.sh are unchanged.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=deb-lib.sh
+. "$RCAR_TOP/scripts/deb-lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
 guest_cache=$RCAR_CACHE/guest
@@ -58,114 +61,28 @@ need_tools()
         >/dev/null || die "apt-get could not install ${want[*]}"
 }
 
-# newest_package PREFIX NAME_REGEX SUITE_REGEX: print "name version" of the
-# newest arm64 package named PREFIX... matching NAME_REGEX, from a suite
-# matching SUITE_REGEX.
-newest_package()
-{
-    local names best="" best_ver="" name ver from suite
-    mapfile -t names < <(apt-cache pkgnames "$1" | grep -E "^$2\$" |
-                         sed 's/$/:arm64/')
-    [ "${#names[@]}" -gt 0 ] || return 0
-    # madison: " name:arm64 | version | URI suite/component arm64 Packages"
-    while IFS='|' read -r name ver from; do
-        name=${name// /}
-        name=${name%:arm64}
-        ver=${ver// /}
-        suite=$(echo "$from" | awk '$NF == "Packages" { print $2 }')
-        [[ "$suite" =~ ^$3/ ]] || continue
-        if [ -z "$best" ] || dpkg --compare-versions "$ver" gt "$best_ver"
-        then
-            best=$name
-            best_ver=$ver
-        fi
-    done < <(apt-cache madison "${names[@]}")
-    [ -n "$best" ] && echo "$best $best_ver"
-    return 0
-}
-
 # resolve WHAT: print "name version" of the package to use for WHAT
 # (busybox, 6.1 or 6.12).  apt-cache takes seconds here, so the answer is
 # kept until the package lists change.
 resolve()
 {
-    local lists memo id answer
-    lists=$(stat -c '%n %Y %s' /var/lib/apt/lists/*Packages* 2>/dev/null |
-            sha256sum | cut -c1-16)
-    memo=$guest_cache/resolved-$1
-    if [ -f "$memo" ] && read -r id answer < "$memo" && [ "$id" = "$lists" ]
-    then
-        echo "$answer"
-        return
-    fi
+    local memo=$guest_cache/resolved-$1
     case "$1" in
     busybox)
-        answer=$(newest_package busybox-static busybox-static \
-                 'bookworm(-security|-updates)?')
+        resolve_cached "$memo" arm64 busybox-static busybox-static \
+            'bookworm(-security|-updates)?'
         ;;
     6.1)
-        answer=$(newest_package linux-image-6.1 \
-                 'linux-image-6\.1\.0-[0-9]+-arm64' \
-                 'bookworm(-security|-updates)?')
+        resolve_cached "$memo" arm64 linux-image-6.1 \
+            'linux-image-6\.1\.0-[0-9]+-arm64' \
+            'bookworm(-security|-updates)?'
         ;;
     6.12)
-        answer=$(newest_package linux-image-6.12 \
-                 'linux-image-6\.12\.[0-9]+\+[a-z0-9.]+-arm64' \
-                 'bookworm-backports')
+        resolve_cached "$memo" arm64 linux-image-6.12 \
+            'linux-image-6\.12\.[0-9]+\+[a-z0-9.]+-arm64' \
+            'bookworm-backports'
         ;;
     esac
-    [ -n "$answer" ] || return 0
-    mkdir -p "$guest_cache"
-    echo "$lists $answer" > "$memo"
-    echo "$answer"
-}
-
-# fetch NAME VERSION: print the path of the cached .deb, downloading it.
-fetch()
-{
-    local deb="$deb_dir/${1}_${2//:/%3a}_arm64.deb"
-    if [ ! -s "$deb" ]; then
-        say "downloading $1:arm64 $2"
-        mkdir -p "$deb_dir"
-        # As root, apt would switch to its _apt user, which cannot write
-        # into a home directory, and warn.
-        local opts=()
-        [ "$(id -u)" -ne 0 ] || opts=(-o APT::Sandbox::User=root)
-        (cd "$deb_dir" &&
-            apt-get download -q "${opts[@]}" "$1:arm64=$2" >&2) ||
-            die "apt-get download $1:arm64=$2 failed; run" \
-                "scripts/apt-setup.sh as root to refresh the package lists"
-        [ -s "$deb" ] || die "apt-get download did not produce $deb"
-    fi
-    echo "$deb"
-}
-
-# closure TREE KVER MODULE...: the module files (relative to TREE) that
-# loading MODULEs takes, in load order.
-closure()
-{
-    local tree=$1 kver=$2 m deps line ko seen=" "
-    shift 2
-    for m in "$@"; do
-        deps=$(modprobe -d "$tree" -S "$kver" --show-depends "$m" 2>&1) ||
-            die "$kver has no module $m (modprobe: $deps)"
-        while read -r line; do
-            case "$line" in
-            builtin\ *) ;;
-            insmod\ *)
-                ko=${line#insmod }
-                ko=${ko%% *}
-                ko=${ko#"$tree/"}
-                if [[ "$seen" != *" $ko "* ]]; then
-                    seen+="$ko "
-                    echo "$ko"
-                fi
-                ;;
-            *) die "cannot parse modprobe --show-depends $m: '$line';" \
-                   "this script needs updating for this kmod" ;;
-            esac
-        done <<< "$deps"
-    done
 }
 
 # build_kernel SERIES NAME VERSION BUSYBOX_DEB BUSYBOX_VERSION
@@ -177,14 +94,15 @@ build_kernel()
 
     # Rebuild when the packages, the guest files or this script change.
     key=$(cat "$RCAR_TOP/guest/init" "$RCAR_TOP/guest/udhcpc.script" \
-              "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
+              "${BASH_SOURCE[0]}" "$RCAR_TOP/scripts/deb-lib.sh" |
+          sha256sum | cut -d' ' -f1)
     key="$pkg $ver busybox-static $bb_ver $key"
     if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$key" ]; then
         echo "$out"
         return
     fi
 
-    deb=$(fetch "$pkg" "$ver")
+    deb=$(fetch "$deb_dir" arm64 "$pkg" "$ver")
     say "building the $series initramfs for $kver"
     work=$(mktemp -d "$guest_cache/build.XXXXXX")
     # shellcheck disable=SC2064 # expand now: work is local
@@ -278,7 +196,7 @@ fi
 read -r bb_name bb_ver < <(resolve busybox) ||
     die "apt-cache knows no busybox-static:arm64; run scripts/apt-setup.sh" \
         "as root (it enables arm64 and updates the package lists)"
-bb_deb=$(fetch "$bb_name" "$bb_ver")
+bb_deb=$(fetch "$deb_dir" arm64 "$bb_name" "$bb_ver")
 
 for s in "${series[@]}"; do
     read -r pkg ver < <(resolve "$s") ||

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers for the KMS test bed's scenarios, which source this file.  They
+# run chrooted into the host root inside the nested Linux, with
+# /dev/dri/card0 and these variables (set by scripts/kms-bed.sh's job.sh):
+#   BED_OUT    the run's log directory, writable (screendumps land there)
+#   BED_TOOLS  where kms-pattern and kms-lessord are
+#   BED_RUN    the scenario's name, for messages
+# The BED- lines they print on /dev/console are answered by the host's
+# kms-bed/watch.py; see docs/KMS-BED.md.
+# shellcheck shell=bash disable=SC2034
+# (bed_pid and bed_size are set here for the scenarios)
+
+: "${BED_OUT:?not set: run scenarios with scripts/kms-bed.sh}"
+: "${BED_TOOLS:?not set: run scenarios with scripts/kms-bed.sh}"
+
+# bed_say LINE: one protocol line on the console
+bed_say()
+{
+    echo "$*" > /dev/console
+}
+
+# bed_wait_done NAME SECS: wait for the host's answer to NAME; return 1
+# with its reason on stderr if it is an error or does not come
+bed_wait_done()
+{
+    local done=$BED_OUT/$1.done i answer
+    for ((i = 0; i < $2 * 10; i++)); do
+        if [ -e "$done" ]; then
+            read -r answer < "$done" || answer="ERR empty answer"
+            [ "$answer" = OK ] && return 0
+            echo "bed: $1: ${answer#ERR }" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "bed: $1: no answer from the host in $2 s" >&2
+    return 1
+}
+
+# bed_shot NAME HEADS: have the host screendump each head of HEADS (a
+# comma list such as 0,1) to $BED_OUT/NAME-head<H>.ppm; waits up to 60 s
+bed_shot()
+{
+    rm -f "$BED_OUT/$1.done"
+    bed_say "BED-SHOT $1 $2"
+    bed_wait_done "$1" 60
+}
+
+# bed_qmp NAME JSON: run a QMP command on the outer QEMU; the reply is in
+# $BED_OUT/NAME.json afterwards
+bed_qmp()
+{
+    rm -f "$BED_OUT/$1.done"
+    bed_say "BED-QMP $1 $2"
+    bed_wait_done "$1" 60
+}
+
+# bed_check SHOT HEAD PATTERN WxH: the host compares SHOT's screendump of
+# HEAD with kms-pattern's PATTERN at WxH (result SHOT-head<HEAD>)
+bed_check()
+{
+    bed_say "BED-CHECK $1 $2 $3 ${4%x*} ${4#*x}"
+}
+
+# bed_result PASS|FAIL|SKIP CHECK [WHY...]: a result judged in here
+bed_result()
+{
+    bed_say "BED-RESULT $*"
+}
+
+# bed_info TEXT...: a finding for the report, not a result
+bed_info()
+{
+    bed_say "BED-INFO $*"
+}
+
+# bed_pattern_start CONNECTOR PATTERN [KMS-PATTERN OPTION...]: run
+# kms-pattern --hold on CONNECTOR in the background until it has set its
+# mode; sets bed_pid (stop it with bed_pattern_stop) and bed_size (WxH).
+# Its output is in $BED_OUT/kms-pattern-CONNECTOR.log.  Returns 1, with its
+# output on stderr, if it exits or is not ready within 30 s.
+bed_pattern_start()
+{
+    local conn=$1 id=$2 log=$BED_OUT/kms-pattern-$1.log i line
+    shift 2
+    "$BED_TOOLS/kms-pattern" --connector "$conn" --pattern "$id" --hold \
+        "$@" > "$log" 2>&1 &
+    bed_pid=$!
+    for ((i = 0; i < 300; i++)); do
+        line=$(grep -m1 '^PATTERN-READY ' "$log" || true)
+        if [ -n "$line" ]; then
+            # PATTERN-READY <connector> <W>x<H> <ID> <buffer kind>
+            read -r _ _ bed_size _ <<< "$line"
+            return 0
+        fi
+        if ! kill -0 "$bed_pid" 2> /dev/null; then
+            wait "$bed_pid" || true
+            sed 's/^/    /' "$log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "bed: kms-pattern on $conn was not ready in 30 s" >&2
+    sed 's/^/    /' "$log" >&2
+    return 1
+}
+
+# bed_pattern_stop PID: stop a held kms-pattern; returns its exit status
+bed_pattern_stop()
+{
+    kill -TERM "$1" 2> /dev/null || true
+    wait "$1"
+}
