@@ -18,7 +18,7 @@ config=(
     "--cc=ccache gcc"
     "--cxx=ccache g++"
     --disable-install-blobs
-    --disable-docs
+    --enable-docs
     --disable-user
     --disable-gtk
     --disable-sdl

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make dist: the release tarball out/dist/qemu-rcar-VERSION.tar.xz, from
 # make series: the format-patch series with its cover letter, the
-# Buildroot patch tree, the Yocto layer, get_maintainer.txt, and README,
-# CHANGELOG, VERSION and the documentation.  VERSION must have a
-# CHANGELOG.md section, and the tarball is checked after it is made: the
-# patches it holds are the series, in order, and apply to the base.
+# Buildroot patch tree, the Yocto layer, get_maintainer.txt, README,
+# CHANGELOG, VERSION, the documentation and kms-lessord's sources.
+# VERSION must have a CHANGELOG.md section, and the tarball is checked
+# after it is made: the patches it holds are the series, in order, and
+# apply to the base; kms-lessord builds from it.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=common.sh
@@ -28,6 +29,8 @@ cp "$RCAR_TOP/README.md" "$RCAR_TOP/CHANGELOG.md" "$RCAR_TOP/VERSION" \
 mkdir -p "$stage/$name/docs"
 cp "$RCAR_TOP"/docs/*.md "$stage/$name/docs/"
 cp "$RCAR_TOP/docs/system/arm/rcar-virt.rst" "$stage/$name/docs/"
+# kms-lessord's sources (it builds out of tree: lessor/ holds no outputs)
+cp -r "$RCAR_TOP/lessor" "$stage/$name/"
 mkdir -p "$OUT_DIR/dist"
 out=$OUT_DIR/dist/$name.tar.xz
 # Reproducible: fixed owner, order and times
@@ -43,4 +46,6 @@ tar -xJf "$out" -C "$check"
 bash "$RCAR_TOP/scripts/check-distro-trees.sh" "$check/$name/series" ||
     die "the tarball's series does not check out; see above"
 grep -qx "$version" "$check/$name/VERSION" || die "the tarball's VERSION is wrong"
+make -s -C "$check/$name/lessor" O="$check/lessor-build" all > /dev/null ||
+    die "kms-lessord does not build from the tarball; see above"
 say "wrote $out"
