@@ -2,10 +2,13 @@
 # qemu-rcar: the R-Car patch series for QEMU.  See README.md.
 
 SHELL := /bin/bash
+PREFIX ?= /usr/local
+DESTDIR ?=
 QEMU := out/bin/qemu-system-aarch64
 
 .PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
-	bench-placement track-upstream dist clean help
+	bench-placement track-upstream dist debian install lessor kms-bed \
+	clean help
 
 all: build
 
@@ -21,6 +24,10 @@ help:
 	@echo "make bench-placement  inner boot time: placement against taskset"
 	@echo "make track-upstream  which patches conflict with Debian's newest QEMU"
 	@echo "make dist       release tarball out/dist/qemu-rcar-VERSION.tar.xz"
+	@echo "make debian     the series as quilt patches of Debian's qemu: source package and aarch64 build"
+	@echo "make install PREFIX=DIR [DESTDIR=STAGE]  the emulator, kms-lessord, man pages"
+	@echo "make lessor     build out/lessor/kms-lessord and run its unit tests"
+	@echo "make kms-bed    kms-lessord and test clients on a real KMS device (nested Linux)"
 
 build:
 	bash scripts/build.sh
@@ -55,6 +62,20 @@ track-upstream:
 
 dist:
 	bash scripts/dist.sh
+
+debian:
+	bash scripts/debian.sh
+
+install:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh
+
+lessor:
+	$(MAKE) -C lessor O=$(CURDIR)/out/lessor check
+
+kms-bed:
+	bash scripts/kms-bed.sh kms-bed/scenarios/pattern.sh
+	bash scripts/kms-bed.sh kms-bed/scenarios/prime-import.sh
+	bash scripts/kms-bed.sh kms-bed/scenarios/lease.sh
 
 clean:
 	rm -rf out
