@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <xf86drmMode.h>
 
 #include "lessor-device.h"
+#include "test-tap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -434,28 +434,6 @@ int drmModeRevokeLease(int fd, uint32_t lessee_id)
 
 /* ---- Tests ---- */
 
-static int tests_run;
-static int tests_failed;
-
-static bool check(bool cond, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static bool check(bool cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    tests_run++;
-    if (!cond) {
-        tests_failed++;
-    }
-    printf("%sok %d - ", cond ? "" : "not ", tests_run);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    return cond;
-}
-
 /* Open /dev/null as the card; NULL with the reason in @err */
 static LessorDevice *open_stub(char *err, size_t size)
 {
@@ -633,6 +611,5 @@ int main(void)
     test_open();
     test_snapshot();
     test_virtual_gpu();
-    printf("1..%d\n", tests_run);
-    return tests_failed ? 1 : 0;
+    return tap_finish();
 }

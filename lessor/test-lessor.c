@@ -7,7 +7,6 @@
  * No DRM device, socket or user database is needed.  The event loop is
  * tested by test-lessord.c.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,41 +17,7 @@
 #include "lessor-kms.h"
 #include "lessor-policy.h"
 #include "lessor-proto.h"
-
-static int tests_run;
-static int tests_failed;
-
-static bool check(bool cond, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static bool check(bool cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    tests_run++;
-    if (!cond) {
-        tests_failed++;
-    }
-    printf("%sok %d - ", cond ? "" : "not ", tests_run);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-    va_list ap;
-
-    printf("# ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
+#include "test-tap.h"
 
 static const char *parse_name(LessorParse r)
 {
@@ -656,9 +621,5 @@ int main(void)
     test_policy_parse();
     test_policy_match();
     test_pick();
-    printf("1..%d\n", tests_run);
-    if (tests_failed) {
-        printf("# %d of %d tests failed\n", tests_failed, tests_run);
-    }
-    return tests_failed ? 1 : 0;
+    return tap_finish();
 }

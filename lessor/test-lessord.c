@@ -19,7 +19,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include <sys/wait.h>
 
 #include "lessor-proto.h"
+#include "test-tap.h"
 
 #define REPLY_TIMEOUT_MS 10000
 #define START_TIMEOUT_MS 30000      /* generous: valgrind is slow */
@@ -47,8 +47,6 @@ typedef struct Reply {
     bool timeout;
 } Reply;
 
-static int tests_run;
-static int tests_failed;
 static char build_dir[PATH_MAX];
 static char tmp_dir[PATH_MAX];
 static char sock_path[PATH_MAX];
@@ -57,44 +55,6 @@ static char log_path[PATH_MAX];
 static char gone_path[PATH_MAX];
 static pid_t daemon_pid = -1;
 static int daemon_nofile;          /* RLIMIT_NOFILE for the daemon, 0: as is */
-
-static bool check(bool cond, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static bool check(bool cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    tests_run++;
-    if (!cond) {
-        tests_failed++;
-    }
-    printf("%sok %d - ", cond ? "" : "not ", tests_run);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-    return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    char *p, *line;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    for (line = strtok_r(msg, "\n", &p); line;
-         line = strtok_r(NULL, "\n", &p)) {
-        printf("# %s\n", line);
-    }
-    fflush(stdout);
-}
 
 static int64_t now_ms(void)
 {
@@ -814,8 +774,7 @@ static void test_fd_exhaustion(void)
 
     /* valgrind and its kind need fds of their own within the limit */
     if (getenv("TEST_LESSORD_WRAPPER") && *getenv("TEST_LESSORD_WRAPPER")) {
-        printf("ok %d - EMFILE # SKIP under $TEST_LESSORD_WRAPPER\n",
-               ++tests_run);
+        tap_skip("EMFILE", "under $TEST_LESSORD_WRAPPER");
         return;
     }
     /* 16 fds: the daemon's own 5 or so leave room for about 10 clients */
@@ -947,8 +906,7 @@ int main(int argc, char **argv)
 
     if (!check(daemon_start(NULL), "kms-lessord-fake starts")) {
         diag("log:\n%s", read_file(log_path));
-        printf("1..%d\n", tests_run);
-        return 1;
+        return tap_finish();
     }
     test_leases();
     test_hostile();
@@ -963,9 +921,8 @@ int main(int argc, char **argv)
 
     status = daemon_stop(SIGKILL);
     (void)status;
-    if (tests_failed) {
+    if (tap_failed()) {
         diag("daemon log:\n%s", read_file(log_path));
     }
-    printf("1..%d\n", tests_run);
-    return tests_failed ? 1 : 0;
+    return tap_finish();
 }
