@@ -11,6 +11,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "qemu/error-report.h"
 #include "qemu/datadir.h"
 #include "qemu/host-utils.h"
@@ -34,10 +35,12 @@
 #include "hw/pci-host/gpex.h"
 #include "hw/pci/pci.h"
 #include "hw/loader.h"
+#include "elf.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "hw/qdev-core.h"
 #include "hw/sysbus.h"
+#include "migration/vmstate.h"
 #include "net/net.h"
 #include "system/device_tree.h"
 #include "system/hvf.h"
@@ -1151,6 +1154,121 @@ static void rcar_virt_create_virtio_console(RcarVirtMachineState *rms)
     qdev_realize_and_unref(con, QLIST_FIRST(&vser->child_bus), &error_fatal);
 }
 
+/* The arm64 Image header: Documentation/arch/arm64/booting.rst in Linux */
+#define ARM64_IMAGE_MAGIC_OFFSET    0x38
+#define ARM64_IMAGE_HEADER_SIZE     64
+#define PE_HEADER_OFFSET_FIELD      0x3c
+#define PE_COFF_HEADER_SIZE         24      /* "PE\0\0" and the COFF header */
+#define PE_SECTION_SIZE             40
+
+static bool rcar_virt_is_arm64_image(const uint8_t *buf, size_t len)
+{
+    return len >= ARM64_IMAGE_HEADER_SIZE &&
+           !memcmp(buf + ARM64_IMAGE_MAGIC_OFFSET, "ARM\x64", 4);
+}
+
+/*
+ * The file size an EFI-stub Image's PE/COFF section table needs (the end
+ * of its last section's raw data), or 0 if @buf holds no such table.
+ */
+static uint64_t rcar_virt_pe_image_end(const uint8_t *buf, size_t len)
+{
+    uint32_t pe, table;
+    uint16_t sections;
+    uint64_t end = 0;
+
+    if (len < ARM64_IMAGE_HEADER_SIZE || buf[0] != 'M' || buf[1] != 'Z') {
+        return 0;
+    }
+    pe = ldl_le_p(buf + PE_HEADER_OFFSET_FIELD);
+    if (pe > len - PE_COFF_HEADER_SIZE || memcmp(buf + pe, "PE\0\0", 4)) {
+        return 0;
+    }
+    sections = lduw_le_p(buf + pe + 6);
+    table = pe + PE_COFF_HEADER_SIZE + lduw_le_p(buf + pe + 20);
+    if (table > len || sections > (len - table) / PE_SECTION_SIZE) {
+        return 0;
+    }
+    for (unsigned i = 0; i < sections; i++) {
+        const uint8_t *sec = buf + table + i * PE_SECTION_SIZE;
+
+        end = MAX(end, (uint64_t)ldl_le_p(sec + 20) + ldl_le_p(sec + 16));
+    }
+    return end;
+}
+
+/*
+ * arm_load_kernel() loads a file it does not recognise as a raw binary at
+ * the start of RAM and runs it, so a truncated or wrong -kernel hangs the
+ * guest with nothing said.  Refuse what cannot boot, and say so when a
+ * file is taken as a raw binary.
+ */
+static void rcar_virt_check_kernel(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+    const char *path = ms->kernel_filename;
+    g_autofree uint8_t *unzipped = NULL;
+    uint8_t head[4096];
+    struct stat st;
+    ssize_t len;
+    uint64_t end;
+    int fd;
+
+    if (!path) {
+        return;
+    }
+    fd = qemu_open_old(path, O_RDONLY);
+    if (fd < 0) {
+        return;     /* arm_load_kernel() says it cannot load it */
+    }
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return;
+    }
+    len = read(fd, head, sizeof(head));
+    close(fd);
+    if (len <= 0) {
+        error_report("rcar-virt: the kernel image '%s' is empty; give "
+                     "-kernel an arm64 Image", path);
+        exit(1);
+    }
+    if (len >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        ssize_t size = load_image_gzipped_buffer(path,
+                                                 LOAD_IMAGE_MAX_GUNZIP_BYTES,
+                                                 &unzipped);
+        if (size < 0) {
+            error_report("rcar-virt: the kernel image '%s' is gzip data "
+                         "that does not decompress: it is truncated or "
+                         "corrupt", path);
+            exit(1);
+        }
+        if (!rcar_virt_is_arm64_image(unzipped, size)) {
+            error_report("rcar-virt: the kernel image '%s' decompresses, "
+                         "but not to an arm64 Image", path);
+            exit(1);
+        }
+        return;
+    }
+    if (rcar_virt_is_arm64_image(head, len)) {
+        end = rcar_virt_pe_image_end(head, len);
+        if (S_ISREG(st.st_mode) && end > st.st_size) {
+            error_report("rcar-virt: the kernel image '%s' is truncated: "
+                         "its header needs %" PRIu64 " bytes, the file has "
+                         "%" PRIu64, path, end, (uint64_t)st.st_size);
+            exit(1);
+        }
+        return;
+    }
+    if ((len >= 4 && !memcmp(head, ELFMAG, SELFMAG)) ||
+        (len >= 4 && ldl_be_p(head) == 0x27051956)) {
+        return;     /* ELF or U-Boot image: arm_load_kernel() checks them */
+    }
+    warn_report("rcar-virt: the kernel image '%s' is not an arm64 Image, "
+                "gzip, ELF or U-Boot image; it is loaded as a raw binary at "
+                "0x%" PRIx64 " and run from there", path,
+                rms->memmap[RCAR_VIRT_MEM].base);
+}
+
 static void rcar_virt_load_firmware(RcarVirtMachineState *rms)
 {
     MachineState *ms = MACHINE(rms);
@@ -1288,6 +1406,61 @@ static void rcar_virt_machine_done(Notifier *notifier, void *data)
     }
 }
 
+/*
+ * The options that shape the machine, sent before RAM (early_setup) so
+ * that a destination started with other ones refuses the stream at once
+ * and says which, instead of failing on the CPU state after all RAM was
+ * copied (the machine type alone does not tell soc=h3 from soc=m3w).
+ */
+static int rcar_virt_shape_post_load(void *opaque, int version_id)
+{
+    RcarVirtMachineState *rms = opaque;
+    MachineState *ms = MACHINE(rms);
+    const char *soc = rms->shape_soc < RCAR_VIRT_SOC__MAX ?
+                      RcarVirtSoc_str(rms->shape_soc) : "unknown";
+
+    if (rms->shape_soc == rms->soc && rms->shape_cpus == ms->smp.cpus &&
+        rms->shape_virtualization == rms->virtualization &&
+        rms->shape_pcie == rms->pcie) {
+        return 0;
+    }
+    error_report("rcar-virt: the incoming VM is soc=%s,virtualization=%s,"
+                 "pcie=%s with %" PRIu32 " CPUs, but this one is soc=%s,"
+                 "virtualization=%s,pcie=%s with %u CPUs; start the "
+                 "destination with the source's -machine and -smp options",
+                 soc, rms->shape_virtualization ? "on" : "off",
+                 rms->shape_pcie ? "on" : "off", rms->shape_cpus,
+                 RcarVirtSoc_str(rms->soc), rms->virtualization ? "on" : "off",
+                 rms->pcie ? "on" : "off", ms->smp.cpus);
+    return -EINVAL;
+}
+
+static const VMStateDescription vmstate_rcar_virt = {
+    .name = "rcar-virt",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .early_setup = true,
+    .post_load = rcar_virt_shape_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(shape_soc, RcarVirtMachineState),
+        VMSTATE_UINT32(shape_cpus, RcarVirtMachineState),
+        VMSTATE_BOOL(shape_virtualization, RcarVirtMachineState),
+        VMSTATE_BOOL(shape_pcie, RcarVirtMachineState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void rcar_virt_register_shape(RcarVirtMachineState *rms)
+{
+    MachineState *ms = MACHINE(rms);
+
+    rms->shape_soc = rms->soc;
+    rms->shape_cpus = ms->smp.cpus;
+    rms->shape_virtualization = rms->virtualization;
+    rms->shape_pcie = rms->pcie;
+    vmstate_register_any(NULL, &vmstate_rcar_virt, rms);
+}
+
 static void rcar_virt_init(MachineState *ms)
 {
     RcarVirtMachineState *rms = RCAR_VIRT_MACHINE(ms);
@@ -1362,7 +1535,9 @@ static void rcar_virt_init(MachineState *ms)
     rms->bootinfo.psci_conduit = rms->virtualization ? QEMU_PSCI_CONDUIT_SMC
                                                      : QEMU_PSCI_CONDUIT_HVC;
     rms->bootinfo.skip_dtb_autoload = true;
+    rcar_virt_check_kernel(rms);
     arm_load_kernel(ARM_CPU(first_cpu), ms, &rms->bootinfo);
+    rcar_virt_register_shape(rms);
     rms->machine_done.notify = rcar_virt_machine_done;
     qemu_add_machine_init_done_notifier(&rms->machine_done);
 }

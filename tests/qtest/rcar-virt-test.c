@@ -822,6 +822,65 @@ static void test_placement_errors(void)
     remove_placement_fixture(g_steal_pointer(&root));
 }
 
+/*
+ * Kernel images that cannot boot are refused by name instead of being run
+ * as raw binaries: empty, a truncated EFI-stub Image, gzip data that does
+ * not decompress, gzip of something that is not an Image.
+ */
+static void test_bad_kernel(void)
+{
+    static const uint8_t gzip_text[] = {   /* gzip of "not a kernel\n" */
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcb,
+        0xcb, 0x2f, 0x51, 0x48, 0x54, 0xc8, 0x4e, 0x2d, 0xca, 0x4b, 0xcd,
+        0xe1, 0x02, 0x00, 0x12, 0xc7, 0x8d, 0xfc, 0x0d, 0x00, 0x00, 0x00
+    };
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *dir = g_dir_make_tmp("rcar-kernel-XXXXXX", &gerr);
+    g_autofree uint8_t *image = g_malloc0(4096);
+    struct {
+        const char *name;
+        const void *data;
+        size_t len;
+        const char *message;
+    } cases[] = {
+        { "empty", "", 0, "is empty; give -kernel an arm64 Image" },
+        { "truncated", image, 4096, "is truncated: its header needs "
+          "1052672 bytes, the file has 4096" },
+        { "bad-gzip", gzip_text, 20, "is gzip data that does not "
+          "decompress: it is truncated or corrupt" },
+        { "gzip-text", gzip_text, sizeof(gzip_text), "decompresses, but "
+          "not to an arm64 Image" },
+    };
+
+    g_assert_no_error(gerr);
+    /* An EFI-stub Image header whose one section ends at 0x101000 */
+    memcpy(image, "MZ", 2);
+    memcpy(image + 0x38, "ARM\x64", 4);
+    stl_le_p(image + 0x3c, 0x40);
+    memcpy(image + 0x40, "PE\0\0", 4);
+    stw_le_p(image + 0x46, 1);                  /* sections */
+    stl_le_p(image + 0x58 + 16, 0x100000);      /* raw data size */
+    stl_le_p(image + 0x58 + 20, 0x1000);        /* raw data offset */
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        g_autofree char *path = g_build_filename(dir, cases[i].name, NULL);
+        g_autofree char *args = g_strdup_printf("-machine rcar-virt "
+                                                "-kernel %s", path);
+        g_autofree char *err = NULL;
+
+        g_assert_true(g_file_set_contents(path, cases[i].data, cases[i].len,
+                                          NULL));
+        err = qemu_failure(args);
+        if (!strstr(err, cases[i].message)) {
+            g_test_message("-kernel %s printed: %s", cases[i].name, err);
+        }
+        g_assert_nonnull(strstr(err, cases[i].message));
+        g_assert_nonnull(strstr(err, path));
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 typedef struct BadCase {
     const char *name;
     const char *args;
@@ -915,6 +974,7 @@ int main(int argc, char **argv)
     }
     qtest_add_func("rcar-virt/placement/trace", test_placement_trace);
     qtest_add_func("rcar-virt/placement/errors", test_placement_errors);
+    qtest_add_func("rcar-virt/bad-kernel", test_bad_kernel);
     for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
         g_autofree char *name = g_strdup_printf("rcar-virt/bad-option/%s",
                                                 bad_cases[i].name);

@@ -108,6 +108,11 @@ struct RcarVirtMachineState {
     uint32_t *cpu_phandles;
     uint32_t clock_phandle;
     struct RcarPlacement *placement_plan;   /* NULL: placement=off */
+    /* The machine's shape in the migration stream (vmstate_rcar_virt) */
+    uint32_t shape_soc;
+    uint32_t shape_cpus;
+    bool shape_virtualization;
+    bool shape_pcie;
     unsigned long *usable_cpus;     /* this process's affinity at start */
     int kvm_target;                 /* placement=off: every vCPU's; -1 */
     struct arm_boot_info bootinfo;
