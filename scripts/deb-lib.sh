@@ -102,3 +102,13 @@ closure()
         done <<< "$deps"
     done
 }
+
+# pack_initramfs ROOT OUT: the tree ROOT as a gzip-compressed newc
+# initramfs OUT, the same bytes for the same tree (sorted, owner 0, fixed
+# times)
+pack_initramfs()
+{
+    (cd "$1" && find . -print0 | LC_ALL=C sort -z |
+        cpio --null --create --format=newc --owner=0:0 --reproducible \
+             --quiet) | gzip -9n > "$2"
+}

@@ -152,9 +152,7 @@ build_kernel()
 
     mkdir -p "$work/out"
     cp "$work/pkg/boot/vmlinuz-$kver" "$work/out/vmlinuz"
-    (cd "$root" && find . -print0 | LC_ALL=C sort -z |
-        cpio --null --create --format=newc --owner=0:0 --reproducible \
-             --quiet) | gzip -9n > "$work/out/initrd.gz"
+    pack_initramfs "$root" "$work/out/initrd.gz"
     {
         echo "$pkg:arm64 $ver"
         echo "busybox-static:arm64 $bb_ver"
