@@ -46,6 +46,7 @@ usage: ${0##*/} --qemu BIN --machine OPTS --kernel 6.1|6.12 --checks LIST
   --name LABEL          label of the result lines (default MACHINE-KERNEL-STYLE)
   --timeout SECS        kill QEMU after SECS seconds (default 120)
   --keep                keep the scratch directory (console log, disk image)
+  --qemu-log FILE       copy QEMU's own output (stdout and stderr) to FILE
 EOF
     exit 1
 }
@@ -64,6 +65,7 @@ label=""
 timeout_s=120
 append=""
 keep=0
+qemu_log=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
     -h|--help) usage ;;
@@ -73,6 +75,7 @@ while [ "$#" -gt 0 ]; do
     esac
     case "$1" in
     --qemu) qemu=$2 ;;
+    --qemu-log) qemu_log=$2 ;;
     --machine) machine=$2 ;;
     --cpu-args) cpu_args=$2 ;;
     --kernel) kernel=$2 ;;
@@ -153,6 +156,7 @@ timeout -k 5 "$timeout_s" "$qemu" "${qemu_args[@]}" \
 end=$(date +%s.%N)
 wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
 say "$label: QEMU ran ${wall}s wall, exit status $rc"
+[ -z "$qemu_log" ] || cp "$tmp/qemu.log" "$qemu_log"
 
 touch "$tmp/console.log"
 tr -d '\r' < "$tmp/console.log" > "$tmp/console.txt"

@@ -10,25 +10,8 @@ set -euo pipefail
 bash "$RCAR_TOP/scripts/deps.sh"
 bash "$RCAR_TOP/scripts/apply.sh"
 
-# Change this list and the build directory is configured again.
-config=(
-    --target-list=aarch64-softmmu
-    --with-devices-aarch64=rcar-build
-    --python=/usr/bin/python3
-    "--cc=ccache gcc"
-    "--cxx=ccache g++"
-    --disable-install-blobs
-    --enable-docs
-    --disable-user
-    --disable-gtk
-    --disable-sdl
-    --disable-opengl
-    --disable-spice
-    --disable-xen
-    --disable-rust
-    --enable-slirp
-    --enable-fdt=system
-)
+# Changing rcar_build_options (common.sh) configures the build again.
+config=("${rcar_build_options[@]}")
 # Extra options, e.g. RCAR_EXTRA_CONFIGURE="--enable-debug"
 read -r -a extra <<< "${RCAR_EXTRA_CONFIGURE:-}"
 config+=("${extra[@]}")

@@ -18,6 +18,28 @@ BUILD_DIR=$RCAR_CACHE/build
 OUT_DIR=$RCAR_TOP/out
 export CCACHE_DIR=${CCACHE_DIR:-$RCAR_CACHE/ccache}
 
+# The configure options of the build (scripts/build.sh); the sanitizer
+# build (scripts/check-asan.sh) adds its own to them.  A build directory
+# is configured again when its options change.
+rcar_build_options=(
+    --target-list=aarch64-softmmu
+    --with-devices-aarch64=rcar-build
+    --python=/usr/bin/python3
+    "--cc=ccache gcc"
+    "--cxx=ccache g++"
+    --disable-install-blobs
+    --enable-docs
+    --disable-user
+    --disable-gtk
+    --disable-sdl
+    --disable-opengl
+    --disable-spice
+    --disable-xen
+    --disable-rust
+    --enable-slirp
+    --enable-fdt=system
+)
+
 say()
 {
     printf '%s: %s\n' "${0##*/}" "$*" >&2
