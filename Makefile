@@ -8,7 +8,7 @@ QEMU := out/bin/qemu-system-aarch64
 
 .PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
 	bench-placement track-upstream dist debian install lessor kms-bed \
-	clean help
+	check-asan migration-test clean help
 
 all: build
 
@@ -28,6 +28,8 @@ help:
 	@echo "make install PREFIX=DIR [DESTDIR=STAGE]  the emulator, kms-lessord, man pages"
 	@echo "make lessor     build out/lessor/kms-lessord and run its unit tests"
 	@echo "make kms-bed    kms-lessord and test clients on a real KMS device (nested Linux)"
+	@echo "make check-asan our tests and a guest on an ASan+UBSan build"
+	@echo "make migration-test  live migration, savevm/loadvm, refused setups"
 
 build:
 	bash scripts/build.sh
@@ -76,6 +78,12 @@ kms-bed:
 	bash scripts/kms-bed.sh kms-bed/scenarios/pattern.sh
 	bash scripts/kms-bed.sh kms-bed/scenarios/prime-import.sh
 	bash scripts/kms-bed.sh kms-bed/scenarios/lease.sh
+
+check-asan:
+	bash scripts/check-asan.sh
+
+migration-test: build
+	bash scripts/migration-test.sh --qemu $(QEMU)
 
 clean:
 	rm -rf out

@@ -303,6 +303,32 @@ if ! grep -q '^PASS: ' "$log_dir/libvirt.log"; then
     result FAIL libvirt "no libvirt check passed; see $log_dir/libvirt.log"
 fi
 
+# --- migration and snapshots -------------------------------------------
+# Each preset migrates between two QEMU processes while its guest writes
+# to its disk (checked byte for byte after); savevm/loadvm; migrations
+# into another soc or without a device are refused and the source lives.
+say "migration: every preset live, savevm/loadvm, refused setups"
+bash "$RCAR_TOP/scripts/migration-test.sh" \
+    --qemu "$OUT_DIR/bin/qemu-system-aarch64" \
+    > "$log_dir/migration.log" 2>&1 || true
+import_results "$log_dir/migration.log"
+if ! grep -q '^PASS: ' "$log_dir/migration.log"; then
+    tail -30 "$log_dir/migration.log"
+    result FAIL migration "nothing passed; see $log_dir/migration.log"
+fi
+
+# --- sanitizers --------------------------------------------------------
+# make check-asan: our unit tests and qtests, qos-test on rcar-virt's
+# graph and a Debian guest, on a build with ASan and UBSan.
+say "ASan and UBSan: building and running our tests under them"
+bash "$RCAR_TOP/scripts/check-asan.sh" "$log_dir/asan" \
+    > "$log_dir/asan.log" 2>&1 || true
+import_results "$log_dir/asan.log"
+if ! grep -q '^PASS: ' "$log_dir/asan.log"; then
+    tail -30 "$log_dir/asan.log"
+    result FAIL asan "nothing passed; see $log_dir/asan.log"
+fi
+
 # --- a real KMS device: the KMS bed -------------------------------------
 # A nested Debian 6.12 under Debian's qemu-system-x86_64 (TCG) whose
 # two-output virtio-gpu is a real DRM/KMS device (scripts/kms-bed.sh):
