@@ -344,7 +344,6 @@ RcarPlacement *rcar_placement_plan(const RcarPlacementRequest *req,
 {
     const RcarHostCpus *topo = req->topo;
     g_autoptr(RcarPlacement) plan = g_new0(RcarPlacement, 1);
-    g_autofree unsigned long *kinds_seen = bitmap_new(topo->ncpus);
     const RcarHostCpu *probe = NULL;
     const RcarHostCpu *first = NULL;     /* the first usable with a MIDR */
     bool mixed = rcar_host_cpus_mixed(topo, req->usable);
