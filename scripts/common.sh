@@ -29,6 +29,7 @@ rcar_build_options=(
     "--cxx=ccache g++"
     --disable-install-blobs
     --enable-docs
+    --enable-libdrm
     --disable-user
     --disable-gtk
     --disable-sdl

@@ -1,0 +1,1188 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * QEMU DRM/KMS display: show each graphic console on a KMS connector
+ *
+ * -display kms drives a display controller directly through DRM/KMS,
+ * with no window system: one connector, CRTC and primary plane per
+ * graphic console, opened on a card (device=) or leased from a lessor
+ * daemon (lease=, see kms-lessord(8) and docs/system/arm/rcar-virt.rst).
+ * Frames go to double-buffered dumb buffers: only the damaged rectangles
+ * are copied, and a non-blocking atomic commit flips them; the flip event
+ * is read by a main loop fd handler.  No threads.
+ *
+ * Copyright (c) 2026 The qemu-rcar authors
+ */
+
+#include "qemu/osdep.h"
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+#include <drm_fourcc.h>
+#include "qapi/error.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "ui/console.h"
+#include "ui/qemu-pixman.h"
+#include "trace.h"
+
+/* How long to wait before trying a lost card or lease again */
+#define KMS_RETRY_MS 1000
+
+typedef struct KmsCard KmsCard;
+typedef struct KmsHead KmsHead;
+
+typedef struct KmsBuffer {
+    uint32_t handle;
+    uint32_t fb_id;
+    uint32_t pitch;
+    uint64_t size;
+    void *map;
+    pixman_image_t *image;      /* the mapping, as XRGB8888 */
+    pixman_region32_t damage;   /* what it lacks of the current frame */
+} KmsBuffer;
+
+typedef struct KmsProps {
+    uint32_t conn_crtc_id;
+    uint32_t crtc_active;
+    uint32_t crtc_mode_id;
+    uint32_t plane_fb_id;
+    uint32_t plane_crtc_id;
+    uint32_t plane_src_x;
+    uint32_t plane_src_y;
+    uint32_t plane_src_w;
+    uint32_t plane_src_h;
+    uint32_t plane_crtc_x;
+    uint32_t plane_crtc_y;
+    uint32_t plane_crtc_w;
+    uint32_t plane_crtc_h;
+} KmsProps;
+
+struct KmsHead {
+    DisplayChangeListener dcl;
+    KmsCard *card;
+    char *connector;            /* the name asked for, or NULL: any */
+    char *name;                 /* the connector's name once found */
+
+    /* KMS objects, valid while the card is up */
+    uint32_t conn_id;
+    uint32_t crtc_id;
+    uint32_t plane_id;
+    drmModeModeInfo mode;
+    uint32_t mode_blob;
+    KmsProps props;
+    KmsBuffer buf[2];
+    int front;                  /* buffer on screen, -1 before the first */
+    bool flip_pending;
+    bool up;
+
+    /* what the console shows */
+    DisplaySurface *surface;
+    pixman_image_t *scaled;     /* surface view scaled to the screen */
+    pixman_rectangle16_t dst;   /* where the surface lands on screen */
+    bool dirty;                 /* the screen is behind the console */
+
+    uint64_t frames;
+    uint64_t bytes_copied;
+};
+
+struct KmsCard {
+    char *path;                 /* the card's node, or the lessor socket */
+    bool lease;
+    int fd;
+    int sock;                   /* the lessor connection, or -1 */
+    bool atomic;
+    bool lost;
+    int64_t retry_at;
+    uint32_t lease_conn, lease_crtc, lease_plane;
+    GPtrArray *heads;
+};
+
+static DisplayKMS *kms_opts;
+static GPtrArray *kms_cards;
+static unsigned long kms_mode_w, kms_mode_h, kms_mode_hz;
+
+static void kms_head_present(KmsHead *h);
+static void kms_card_lost(KmsCard *card, const char *why);
+
+static uint32_t kms_prop_id(int fd, uint32_t obj, uint32_t type,
+                            const char *name)
+{
+    drmModeObjectProperties *props;
+    uint32_t id = 0;
+
+    props = drmModeObjectGetProperties(fd, obj, type);
+    if (!props) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < props->count_props && !id; i++) {
+        drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
+
+        if (p && !strcmp(p->name, name)) {
+            id = p->prop_id;
+        }
+        drmModeFreeProperty(p);
+    }
+    drmModeFreeObjectProperties(props);
+    return id;
+}
+
+static uint64_t kms_prop_value(int fd, uint32_t obj, uint32_t type,
+                               const char *name, uint64_t dflt)
+{
+    drmModeObjectProperties *props;
+    uint64_t value = dflt;
+
+    props = drmModeObjectGetProperties(fd, obj, type);
+    if (!props) {
+        return dflt;
+    }
+    for (uint32_t i = 0; i < props->count_props; i++) {
+        drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
+
+        if (p && !strcmp(p->name, name)) {
+            value = props->prop_values[i];
+        }
+        drmModeFreeProperty(p);
+    }
+    drmModeFreeObjectProperties(props);
+    return value;
+}
+
+static char *kms_connector_name(const drmModeConnector *conn)
+{
+    const char *type = drmModeGetConnectorTypeName(conn->connector_type);
+
+    if (!type) {
+        return g_strdup_printf("Unknown%u-%u", conn->connector_type,
+                               conn->connector_type_id);
+    }
+    return g_strdup_printf("%s-%u", type, conn->connector_type_id);
+}
+
+/*
+ * mode= is WxH or WxH@Hz; without it, the connector's preferred mode.
+ */
+static bool kms_pick_mode(KmsHead *h, const drmModeConnector *conn,
+                          Error **errp)
+{
+    const char *want = kms_opts->mode;
+    unsigned long w = kms_mode_w, ht = kms_mode_h, hz = kms_mode_hz;
+    int best = -1;
+
+    if (!conn->count_modes) {
+        error_setg(errp, "connector %s offers no mode", h->name);
+        return false;
+    }
+    for (int i = 0; i < conn->count_modes; i++) {
+        const drmModeModeInfo *m = &conn->modes[i];
+
+        if (want) {
+            if (m->hdisplay != w || m->vdisplay != ht ||
+                (hz && m->vrefresh != hz)) {
+                continue;
+            }
+        } else if (!(m->type & DRM_MODE_TYPE_PREFERRED) && best >= 0) {
+            continue;
+        }
+        if (best < 0 || (m->type & DRM_MODE_TYPE_PREFERRED)) {
+            best = i;
+        }
+        if (want) {
+            break;
+        }
+    }
+    if (best < 0) {
+        g_autoptr(GString) modes = g_string_new("");
+
+        for (int i = 0; i < conn->count_modes; i++) {
+            g_string_append_printf(modes, "%s%ux%u@%u", i ? " " : "",
+                                   conn->modes[i].hdisplay,
+                                   conn->modes[i].vdisplay,
+                                   conn->modes[i].vrefresh);
+        }
+        error_setg(errp, "connector %s has no mode %s; it offers: %s",
+                   h->name, want, modes->str);
+        return false;
+    }
+    h->mode = conn->modes[best];
+    return true;
+}
+
+static void kms_buffer_free(KmsCard *card, KmsBuffer *b)
+{
+    if (b->image) {
+        pixman_image_unref(b->image);
+        b->image = NULL;
+    }
+    if (b->map) {
+        munmap(b->map, b->size);
+        b->map = NULL;
+    }
+    if (b->fb_id && card->fd >= 0) {
+        drmModeRmFB(card->fd, b->fb_id);
+    }
+    b->fb_id = 0;
+    if (b->handle && card->fd >= 0) {
+        drmModeDestroyDumbBuffer(card->fd, b->handle);
+    }
+    b->handle = 0;
+}
+
+static bool kms_buffer_alloc(KmsHead *h, KmsBuffer *b, Error **errp)
+{
+    int fd = h->card->fd;
+    uint32_t w = h->mode.hdisplay, ht = h->mode.vdisplay;
+    uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+    uint64_t offset;
+    int ret;
+
+    ret = drmModeCreateDumbBuffer(fd, w, ht, 32, 0, &b->handle, &b->pitch,
+                                  &b->size);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot allocate a %ux%u buffer for %s",
+                         w, ht, h->name);
+        return false;
+    }
+    handles[0] = b->handle;
+    pitches[0] = b->pitch;
+    if (drmModeAddFB2(fd, w, ht, DRM_FORMAT_XRGB8888, handles, pitches,
+                      offsets, &b->fb_id, 0)) {
+        error_setg_errno(errp, errno, "cannot make a framebuffer for %s",
+                         h->name);
+        goto fail;
+    }
+    ret = drmModeMapDumbBuffer(fd, b->handle, &offset);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot map a buffer of %s", h->name);
+        goto fail;
+    }
+    b->map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                  offset);
+    if (b->map == MAP_FAILED) {
+        b->map = NULL;
+        error_setg_errno(errp, errno, "cannot map a buffer of %s", h->name);
+        goto fail;
+    }
+    b->image = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, ht, b->map,
+                                        b->pitch);
+    memset(b->map, 0, b->size);
+    return true;
+
+fail:
+    kms_buffer_free(h->card, b);
+    return false;
+}
+
+/* Everything of @h that lives on its card */
+static void kms_head_down(KmsHead *h)
+{
+    KmsCard *card = h->card;
+
+    for (int i = 0; i < 2; i++) {
+        kms_buffer_free(card, &h->buf[i]);
+    }
+    if (h->mode_blob && card->fd >= 0) {
+        drmModeDestroyPropertyBlob(card->fd, h->mode_blob);
+    }
+    h->mode_blob = 0;
+    h->flip_pending = false;
+    h->front = -1;
+    h->up = false;
+}
+
+/* A CRTC of @card that @conn can drive and no other head holds */
+static uint32_t kms_pick_crtc(KmsHead *h, drmModeRes *res,
+                              const drmModeConnector *conn)
+{
+    KmsCard *card = h->card;
+
+    for (int e = 0; e < conn->count_encoders; e++) {
+        drmModeEncoder *enc = drmModeGetEncoder(card->fd,
+                                                conn->encoders[e]);
+
+        if (!enc) {
+            continue;
+        }
+        for (int c = 0; c < res->count_crtcs; c++) {
+            bool taken = false;
+
+            if (!(enc->possible_crtcs & (1u << c))) {
+                continue;
+            }
+            for (guint i = 0; i < card->heads->len; i++) {
+                KmsHead *o = g_ptr_array_index(card->heads, i);
+
+                taken |= o != h && o->up && o->crtc_id == res->crtcs[c];
+            }
+            if (!taken) {
+                drmModeFreeEncoder(enc);
+                return res->crtcs[c];
+            }
+        }
+        drmModeFreeEncoder(enc);
+    }
+    return 0;
+}
+
+/* The primary plane of @h's CRTC */
+static uint32_t kms_pick_plane(KmsHead *h, drmModeRes *res)
+{
+    int fd = h->card->fd;
+    drmModePlaneRes *planes = drmModeGetPlaneResources(fd);
+    uint32_t crtc_bit = 0, found = 0;
+
+    if (!planes) {
+        return 0;
+    }
+    for (int c = 0; c < res->count_crtcs; c++) {
+        if (res->crtcs[c] == h->crtc_id) {
+            crtc_bit = 1u << c;
+        }
+    }
+    for (uint32_t i = 0; i < planes->count_planes && !found; i++) {
+        drmModePlane *p = drmModeGetPlane(fd, planes->planes[i]);
+
+        if (p && (p->possible_crtcs & crtc_bit) &&
+            kms_prop_value(fd, p->plane_id, DRM_MODE_OBJECT_PLANE, "type",
+                           UINT64_MAX) == DRM_PLANE_TYPE_PRIMARY) {
+            found = p->plane_id;
+        }
+        drmModeFreePlane(p);
+    }
+    drmModeFreePlaneResources(planes);
+    return found;
+}
+
+static bool kms_head_find_props(KmsHead *h, Error **errp)
+{
+    int fd = h->card->fd;
+    KmsProps *p = &h->props;
+    const struct {
+        uint32_t obj, type;
+        const char *name;
+        uint32_t *id;
+    } want[] = {
+        { h->conn_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", &p->conn_crtc_id },
+        { h->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", &p->crtc_active },
+        { h->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", &p->crtc_mode_id },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID", &p->plane_fb_id },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_ID", &p->plane_crtc_id },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_X", &p->plane_src_x },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_Y", &p->plane_src_y },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_W", &p->plane_src_w },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_H", &p->plane_src_h },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_X", &p->plane_crtc_x },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_Y", &p->plane_crtc_y },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_W", &p->plane_crtc_w },
+        { h->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_H", &p->plane_crtc_h },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        *want[i].id = kms_prop_id(fd, want[i].obj, want[i].type,
+                                  want[i].name);
+        if (!*want[i].id) {
+            error_setg(errp, "%s: the driver has no %s property on object "
+                       "%u; it is not usable with atomic modesetting",
+                       h->name, want[i].name, want[i].obj);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Show buffer @b on @h: an atomic commit (with the mode when @modeset),
+ * or the legacy calls on a driver without atomic modesetting.
+ */
+static int kms_head_commit(KmsHead *h, KmsBuffer *b, bool modeset,
+                           uint32_t flags)
+{
+    KmsCard *card = h->card;
+    KmsProps *p = &h->props;
+    drmModeAtomicReq *req;
+    uint32_t w = h->mode.hdisplay, ht = h->mode.vdisplay;
+    int ret;
+
+    if (!card->atomic) {
+        if (modeset) {
+            return drmModeSetCrtc(card->fd, h->crtc_id, b->fb_id, 0, 0,
+                                  &h->conn_id, 1, &h->mode) ? -errno : 0;
+        }
+        if (flags & DRM_MODE_ATOMIC_TEST_ONLY) {
+            return 0;
+        }
+        return drmModePageFlip(card->fd, h->crtc_id, b->fb_id,
+                               DRM_MODE_PAGE_FLIP_EVENT, h) ? -errno : 0;
+    }
+
+    req = drmModeAtomicAlloc();
+    if (modeset) {
+        drmModeAtomicAddProperty(req, h->conn_id, p->conn_crtc_id,
+                                 h->crtc_id);
+        drmModeAtomicAddProperty(req, h->crtc_id, p->crtc_mode_id,
+                                 h->mode_blob);
+        drmModeAtomicAddProperty(req, h->crtc_id, p->crtc_active, 1);
+        flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
+    }
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_fb_id, b->fb_id);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_id, h->crtc_id);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_x, 0);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_y, 0);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_w,
+                             (uint64_t)w << 16);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_h,
+                             (uint64_t)ht << 16);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_x, 0);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_y, 0);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_w, w);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_h, ht);
+    ret = drmModeAtomicCommit(card->fd, req, flags, h);
+    drmModeAtomicFree(req);
+    return ret ? -errno : 0;
+}
+
+/* Tell the guest what the screen of @h is: its mode, or nothing */
+static void kms_head_tell_guest(KmsHead *h)
+{
+    QemuUIInfo info = { 0 };
+
+    if (h->up) {
+        info.width = h->mode.hdisplay;
+        info.height = h->mode.vdisplay;
+        info.refresh_rate = h->mode.vrefresh * 1000;
+    }
+    if (dpy_ui_info_supported(h->dcl.con)) {
+        dpy_set_ui_info(h->dcl.con, &info, false);
+    }
+}
+
+/*
+ * Find @h's connector, CRTC and plane on its card, make its buffers and
+ * set its mode.
+ */
+static bool kms_head_up(KmsHead *h, Error **errp)
+{
+    KmsCard *card = h->card;
+    drmModeRes *res = drmModeGetResources(card->fd);
+    drmModeConnector *conn = NULL;
+    bool ok = false;
+    int ret;
+
+    if (!res) {
+        error_setg_errno(errp, errno, "%s: cannot read the card's resources",
+                         card->path);
+        return false;
+    }
+    for (int i = 0; i < res->count_connectors && !conn; i++) {
+        drmModeConnector *c = drmModeGetConnector(card->fd,
+                                                  res->connectors[i]);
+        g_autofree char *name = NULL;
+        bool taken = false;
+
+        if (!c) {
+            continue;
+        }
+        name = kms_connector_name(c);
+        for (guint j = 0; j < card->heads->len; j++) {
+            KmsHead *o = g_ptr_array_index(card->heads, j);
+
+            taken |= o != h && o->up && o->conn_id == c->connector_id;
+        }
+        if (h->connector ? !strcmp(name, h->connector) :
+            (!taken && c->connection == DRM_MODE_CONNECTED)) {
+            conn = c;
+            g_free(h->name);
+            h->name = g_steal_pointer(&name);
+        } else {
+            drmModeFreeConnector(c);
+        }
+    }
+    if (!conn) {
+        if (h->connector) {
+            error_setg(errp, "%s has no connector %s; see "
+                       "/sys/class/drm/card*-* for the names", card->path,
+                       h->connector);
+        } else {
+            error_setg(errp, "%s has no free connected connector for "
+                       "console %d", card->path,
+                       qemu_console_get_index(h->dcl.con));
+        }
+        goto out;
+    }
+    if (conn->connection != DRM_MODE_CONNECTED) {
+        error_setg(errp, "connector %s is not connected", h->name);
+        goto out;
+    }
+    if (!kms_pick_mode(h, conn, errp)) {
+        goto out;
+    }
+    h->conn_id = conn->connector_id;
+    if (card->lease) {
+        h->crtc_id = card->lease_crtc;
+        h->plane_id = card->lease_plane;
+    } else {
+        h->crtc_id = kms_pick_crtc(h, res, conn);
+        h->plane_id = kms_pick_plane(h, res);
+    }
+    if (!h->crtc_id || (card->atomic && !h->plane_id)) {
+        error_setg(errp, "no free %s for connector %s", h->crtc_id ?
+                   "primary plane" : "CRTC", h->name);
+        goto out;
+    }
+    if (card->atomic) {
+        if (!kms_head_find_props(h, errp)) {
+            goto out;
+        }
+        if (drmModeCreatePropertyBlob(card->fd, &h->mode, sizeof(h->mode),
+                                      &h->mode_blob)) {
+            error_setg_errno(errp, errno, "cannot pass the mode of %s",
+                             h->name);
+            goto out;
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!kms_buffer_alloc(h, &h->buf[i], errp)) {
+            goto out;
+        }
+    }
+    ret = kms_head_commit(h, &h->buf[0], true, DRM_MODE_ATOMIC_TEST_ONLY);
+    if (!ret) {
+        ret = kms_head_commit(h, &h->buf[0], true, 0);
+    }
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot set mode %ux%u@%u on %s",
+                         h->mode.hdisplay, h->mode.vdisplay,
+                         h->mode.vrefresh, h->name);
+        goto out;
+    }
+    h->front = 0;
+    h->up = true;
+    ok = true;
+    trace_kms_head_up(h->name, h->mode.hdisplay, h->mode.vdisplay,
+                      h->mode.vrefresh, card->atomic);
+
+out:
+    if (!ok) {
+        kms_head_down(h);
+    }
+    drmModeFreeConnector(conn);
+    drmModeFreeResources(res);
+    return ok;
+}
+
+/*
+ * Ask the lessor at @card->path for a lease of @connector
+ * (docs/LESSOR.md): the reply "OK <lessee> <conn> <crtc> <plane> <cursor>"
+ * comes with the lease fd.  The connection stays open: closing it gives
+ * the output back.
+ */
+static bool kms_lease_open(KmsCard *card, const char *connector,
+                           Error **errp)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_autofree char *req = g_strdup_printf("LEASE 1 %s\n", connector);
+    char line[256];
+    size_t len = 0;
+    int sock, fd = -1;
+    unsigned lessee;
+
+    if (strlen(card->path) >= sizeof(sa.sun_path)) {
+        error_setg(errp, "lease=%s: the socket path is too long",
+                   card->path);
+        return false;
+    }
+    pstrcpy(sa.sun_path, sizeof(sa.sun_path), card->path);
+    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+        error_setg_errno(errp, errno, "lease=%s: cannot reach the lessor",
+                         card->path);
+        goto fail;
+    }
+    if (send(sock, req, strlen(req), MSG_NOSIGNAL) != strlen(req)) {
+        error_setg_errno(errp, errno, "lease=%s: cannot send the request",
+                         card->path);
+        goto fail;
+    }
+    while (!memchr(line, '\n', len)) {
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = { line + len, sizeof(line) - 1 - len };
+        struct msghdr msg = {
+            .msg_iov = &iov, .msg_iovlen = 1,
+            .msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+        };
+        struct cmsghdr *cmsg;
+        ssize_t n;
+
+        if (len == sizeof(line) - 1) {
+            error_setg(errp, "lease=%s: the lessor's reply is too long",
+                       card->path);
+            goto fail;
+        }
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            error_setg(errp, "lease=%s: the lessor closed the connection "
+                       "without a reply", card->path);
+            goto fail;
+        }
+        for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
+             cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+            if (cmsg->cmsg_level == SOL_SOCKET &&
+                cmsg->cmsg_type == SCM_RIGHTS) {
+                int nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+                for (int i = 0; i < nfds; i++) {
+                    int got;
+
+                    memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int),
+                           sizeof(int));
+                    if (fd < 0) {
+                        fd = got;
+                    } else {
+                        close(got);
+                    }
+                }
+            }
+        }
+        len += n;
+    }
+    line[len] = '\0';
+    *strchr(line, '\n') = '\0';
+    if (g_str_has_prefix(line, "ERR ")) {
+        error_setg(errp, "lease=%s: the lessor refused %s: %s", card->path,
+                   connector, line + 4);
+        goto fail;
+    }
+    if (sscanf(line, "OK %u %u %u %u", &lessee, &card->lease_conn,
+               &card->lease_crtc, &card->lease_plane) != 4 || fd < 0) {
+        error_setg(errp, "lease=%s: unexpected reply from the lessor: %s",
+                   card->path, line);
+        goto fail;
+    }
+    card->fd = fd;
+    card->sock = sock;
+    return true;
+
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (sock >= 0) {
+        close(sock);
+    }
+    return false;
+}
+
+static void kms_flip_done(int fd, unsigned int seq, unsigned int sec,
+                          unsigned int usec, unsigned int crtc_id,
+                          void *data)
+{
+    KmsHead *h = data;
+
+    if (!h->flip_pending) {
+        return;
+    }
+    h->flip_pending = false;
+    h->front = !h->front;
+    trace_kms_flip_done(h->name, h->frames);
+    if (h->dirty) {
+        kms_head_present(h);
+    }
+}
+
+static void kms_card_read(void *opaque)
+{
+    KmsCard *card = opaque;
+    drmEventContext ev = {
+        .version = 3,
+        .page_flip_handler2 = kms_flip_done,
+    };
+
+    if (drmHandleEvent(card->fd, &ev)) {
+        kms_card_lost(card, strerror(errno));
+    }
+}
+
+static void kms_lease_read(void *opaque)
+{
+    KmsCard *card = opaque;
+    char c;
+    ssize_t n = recv(card->sock, &c, 1, MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return;
+    }
+    kms_card_lost(card, n > 0 ? "the lessor sent data after the lease" :
+                  "the lessor closed the connection");
+}
+
+static void kms_card_close(KmsCard *card)
+{
+    for (guint i = 0; i < card->heads->len; i++) {
+        kms_head_down(g_ptr_array_index(card->heads, i));
+    }
+    if (card->fd >= 0) {
+        qemu_set_fd_handler(card->fd, NULL, NULL, NULL);
+        close(card->fd);
+        card->fd = -1;
+    }
+    if (card->sock >= 0) {
+        qemu_set_fd_handler(card->sock, NULL, NULL, NULL);
+        close(card->sock);
+        card->sock = -1;
+    }
+}
+
+/* Open @card and bring up its heads; on failure leave it closed */
+static bool kms_card_open(KmsCard *card, Error **errp)
+{
+    drmVersion *ver;
+
+    if (card->lease) {
+        KmsHead *h = g_ptr_array_index(card->heads, 0);
+
+        if (!kms_lease_open(card, h->connector, errp)) {
+            return false;
+        }
+    } else {
+        card->fd = open(card->path, O_RDWR | O_CLOEXEC);
+        if (card->fd < 0) {
+            error_setg_errno(errp, errno, "device=%s: cannot open",
+                             card->path);
+            return false;
+        }
+        ver = drmGetVersion(card->fd);
+        if (!ver) {
+            error_setg(errp, "device=%s is not a DRM device; name a card "
+                       "such as /dev/dri/card0", card->path);
+            goto fail;
+        }
+        drmFreeVersion(ver);
+        if (!drmIsMaster(card->fd)) {
+            error_setg(errp, "device=%s: another program (a display server "
+                       "or kms-lessord?) is the card's DRM master; stop it "
+                       "or use lease=", card->path);
+            goto fail;
+        }
+    }
+    if (drmSetClientCap(card->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1)) {
+        error_setg_errno(errp, errno, "%s: universal planes", card->path);
+        goto fail;
+    }
+    card->atomic = !drmSetClientCap(card->fd, DRM_CLIENT_CAP_ATOMIC, 1);
+    if (!card->atomic) {
+        warn_report_once("%s: the driver has no atomic modesetting; "
+                         "using the legacy calls", card->path);
+    }
+    for (guint i = 0; i < card->heads->len; i++) {
+        if (!kms_head_up(g_ptr_array_index(card->heads, i), errp)) {
+            goto fail;
+        }
+    }
+    qemu_set_fd_handler(card->fd, kms_card_read, NULL, card);
+    if (card->sock >= 0) {
+        qemu_set_fd_handler(card->sock, kms_lease_read, NULL, card);
+    }
+    card->lost = false;
+    return true;
+
+fail:
+    kms_card_close(card);
+    return false;
+}
+
+static void kms_card_lost(KmsCard *card, const char *why)
+{
+    if (card->lost) {
+        return;
+    }
+    warn_report("display %s lost: %s; the guest keeps running and the "
+                "display comes back when it can be opened again",
+                card->path, why);
+    kms_card_close(card);
+    card->lost = true;
+    card->retry_at = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + KMS_RETRY_MS;
+    for (guint i = 0; i < card->heads->len; i++) {
+        kms_head_tell_guest(g_ptr_array_index(card->heads, i));
+    }
+}
+
+static void kms_card_retry(KmsCard *card)
+{
+    Error *err = NULL;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+
+    if (now < card->retry_at) {
+        return;
+    }
+    card->retry_at = now + KMS_RETRY_MS;
+    if (!kms_card_open(card, &err)) {
+        trace_kms_retry_failed(card->path, error_get_pretty(err));
+        error_free(err);
+        return;
+    }
+    info_report("display %s is back", card->path);
+    for (guint i = 0; i < card->heads->len; i++) {
+        KmsHead *h = g_ptr_array_index(card->heads, i);
+
+        kms_head_tell_guest(h);
+        if (h->surface) {
+            dpy_gfx_update_full(h->dcl.con);
+        }
+    }
+}
+
+/* Work out where the surface goes on the screen, and damage it all */
+static void kms_head_place(KmsHead *h)
+{
+    uint32_t sw, sh, mw = h->mode.hdisplay, mh = h->mode.vdisplay;
+
+    if (h->scaled) {
+        pixman_image_unref(h->scaled);
+        h->scaled = NULL;
+    }
+    if (!h->surface || !h->up) {
+        return;
+    }
+    sw = surface_width(h->surface);
+    sh = surface_height(h->surface);
+    if (sw <= mw && sh <= mh) {
+        /* centred, black around it */
+        h->dst.width = sw;
+        h->dst.height = sh;
+    } else {
+        /* too big: scaled down to fit, keeping its aspect */
+        pixman_transform_t t;
+
+        if ((uint64_t)sw * mh > (uint64_t)sh * mw) {
+            h->dst.width = mw;
+            h->dst.height = MAX(1, (uint64_t)sh * mw / sw);
+        } else {
+            h->dst.height = mh;
+            h->dst.width = MAX(1, (uint64_t)sw * mh / sh);
+        }
+        h->scaled = pixman_image_create_bits(surface_format(h->surface),
+                                             sw, sh,
+                                             surface_data(h->surface),
+                                             surface_stride(h->surface));
+        pixman_transform_init_scale(&t,
+                                    pixman_int_to_fixed(sw) / h->dst.width,
+                                    pixman_int_to_fixed(sh) / h->dst.height);
+        pixman_image_set_transform(h->scaled, &t);
+        pixman_image_set_filter(h->scaled, PIXMAN_FILTER_BILINEAR, NULL, 0);
+    }
+    h->dst.x = (mw - h->dst.width) / 2;
+    h->dst.y = (mh - h->dst.height) / 2;
+    for (int i = 0; i < 2; i++) {
+        pixman_region32_fini(&h->buf[i].damage);
+        pixman_region32_init_rect(&h->buf[i].damage, 0, 0, mw, mh);
+    }
+    h->dirty = true;
+}
+
+/* Bring the back buffer up to date with the console and flip to it */
+static void kms_head_present(KmsHead *h)
+{
+    KmsBuffer *b;
+    pixman_box32_t *box;
+    pixman_region32_t inside;
+    int n, ret;
+    uint64_t bytes = 0;
+    int bpp;
+
+    if (!h->up || h->flip_pending || !h->surface) {
+        return;
+    }
+    b = &h->buf[!h->front];
+    bpp = DIV_ROUND_UP(PIXMAN_FORMAT_BPP(surface_format(h->surface)), 8);
+
+    /* black where the surface is not: the borders */
+    pixman_region32_init_rect(&inside, h->dst.x, h->dst.y, h->dst.width,
+                              h->dst.height);
+    pixman_region32_subtract(&inside, &b->damage, &inside);
+    box = pixman_region32_rectangles(&inside, &n);
+    for (int i = 0; i < n; i++) {
+        pixman_image_composite(PIXMAN_OP_CLEAR, b->image, NULL, b->image,
+                               0, 0, 0, 0, box[i].x1, box[i].y1,
+                               box[i].x2 - box[i].x1, box[i].y2 - box[i].y1);
+    }
+    pixman_region32_fini(&inside);
+
+    pixman_region32_intersect_rect(&b->damage, &b->damage, h->dst.x,
+                                   h->dst.y, h->dst.width, h->dst.height);
+    box = pixman_region32_rectangles(&b->damage, &n);
+    for (int i = 0; i < n; i++) {
+        int w = box[i].x2 - box[i].x1, ht = box[i].y2 - box[i].y1;
+
+        pixman_image_composite(PIXMAN_OP_SRC,
+                               h->scaled ?: h->surface->image, NULL,
+                               b->image, box[i].x1 - h->dst.x,
+                               box[i].y1 - h->dst.y, 0, 0, box[i].x1,
+                               box[i].y1, w, ht);
+        bytes += (uint64_t)w * ht * bpp;
+    }
+    pixman_region32_clear(&b->damage);
+
+    ret = kms_head_commit(h, b, false, DRM_MODE_ATOMIC_NONBLOCK |
+                          DRM_MODE_PAGE_FLIP_EVENT);
+    if (ret) {
+        /*
+         * EBUSY and EACCES (another DRM master, e.g. after a VT switch)
+         * pass; the next refresh tries again with everything damaged.
+         */
+        trace_kms_flip_failed(h->name, -ret);
+        warn_report_once("%s: page flip failed: %s; retrying",
+                         h->name, strerror(-ret));
+        if (ret == -ENODEV) {
+            kms_card_lost(h->card, strerror(-ret));
+            return;
+        }
+        pixman_region32_union_rect(&b->damage, &b->damage, 0, 0,
+                                   h->mode.hdisplay, h->mode.vdisplay);
+        return;
+    }
+    h->flip_pending = true;
+    h->dirty = false;
+    h->frames++;
+    h->bytes_copied += bytes;
+    trace_kms_flip(h->name, h->frames, bytes);
+}
+
+static KmsHead *kms_head_of(DisplayChangeListener *dcl)
+{
+    return container_of(dcl, KmsHead, dcl);
+}
+
+static void kms_refresh(DisplayChangeListener *dcl)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    if (h->card->lost) {
+        kms_card_retry(h->card);
+    }
+    graphic_hw_update(dcl->con);
+    if (h->dirty) {
+        kms_head_present(h);
+    }
+}
+
+static void kms_gfx_update(DisplayChangeListener *dcl,
+                           int x, int y, int w, int h_)
+{
+    KmsHead *h = kms_head_of(dcl);
+    pixman_region32_t r;
+
+    if (!h->up || !h->surface) {
+        return;
+    }
+    if (h->scaled) {
+        /* a scaled picture is redrawn whole */
+        pixman_region32_init_rect(&r, h->dst.x, h->dst.y, h->dst.width,
+                                  h->dst.height);
+    } else {
+        pixman_region32_init_rect(&r, h->dst.x + x, h->dst.y + y, w, h_);
+        pixman_region32_intersect_rect(&r, &r, h->dst.x, h->dst.y,
+                                       h->dst.width, h->dst.height);
+    }
+    for (int i = 0; i < 2; i++) {
+        pixman_region32_union(&h->buf[i].damage, &h->buf[i].damage, &r);
+    }
+    pixman_region32_fini(&r);
+    h->dirty = true;
+    kms_head_present(h);
+}
+
+static void kms_gfx_switch(DisplayChangeListener *dcl,
+                           DisplaySurface *surface)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    h->surface = surface;
+    kms_head_place(h);
+    kms_head_present(h);
+}
+
+static bool kms_gfx_check_format(DisplayChangeListener *dcl,
+                                 pixman_format_code_t format)
+{
+    /* pixman converts whatever the device gives */
+    return true;
+}
+
+static const DisplayChangeListenerOps kms_ops = {
+    .dpy_name = "kms",
+    .dpy_refresh = kms_refresh,
+    .dpy_gfx_update = kms_gfx_update,
+    .dpy_gfx_switch = kms_gfx_switch,
+    .dpy_gfx_check_format = kms_gfx_check_format,
+};
+
+/* The first card with a connected connector */
+static char *kms_default_device(Error **errp)
+{
+    for (int i = 0; i < 16; i++) {
+        g_autofree char *path = g_strdup_printf("/dev/dri/card%d", i);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        drmModeRes *res;
+        bool connected = false;
+
+        if (fd < 0) {
+            continue;
+        }
+        res = drmModeGetResources(fd);
+        for (int c = 0; res && c < res->count_connectors && !connected;
+             c++) {
+            drmModeConnector *conn = drmModeGetConnectorCurrent(
+                fd, res->connectors[c]);
+
+            connected = conn && conn->connection == DRM_MODE_CONNECTED;
+            drmModeFreeConnector(conn);
+        }
+        drmModeFreeResources(res);
+        close(fd);
+        if (connected) {
+            return g_steal_pointer(&path);
+        }
+    }
+    error_setg(errp, "no card in /dev/dri has a connected connector; "
+               "name one with device=/dev/dri/cardN");
+    return NULL;
+}
+
+static KmsCard *kms_card_new(const char *path, bool lease)
+{
+    KmsCard *card = g_new0(KmsCard, 1);
+
+    card->path = g_strdup(path);
+    card->lease = lease;
+    card->fd = -1;
+    card->sock = -1;
+    card->heads = g_ptr_array_new();
+    g_ptr_array_add(kms_cards, card);
+    return card;
+}
+
+static void kms_early_init(DisplayOptions *opts)
+{
+    DisplayKMS *k = &opts->u.kms;
+    const char *end;
+
+    if (k->mode &&
+        (qemu_strtoul(k->mode, &end, 10, &kms_mode_w) || *end != 'x' ||
+         qemu_strtoul(end + 1, &end, 10, &kms_mode_h) ||
+         (*end && (*end != '@' ||
+                   qemu_strtoul(end + 1, NULL, 10, &kms_mode_hz))) ||
+         !kms_mode_w || !kms_mode_h)) {
+        error_report("-display kms: mode=%s is not WxH or WxH@Hz, "
+                     "e.g. mode=1920x1080", k->mode);
+        exit(1);
+    }
+    if (k->device && k->lease) {
+        error_report("-display kms: device= and lease= exclude each other: "
+                     "a lease comes with its own card");
+        exit(1);
+    }
+    if (k->lease && !k->connector) {
+        error_report("-display kms: lease= needs connector.0=NAME: the "
+                     "lessor leases outputs by connector name");
+        exit(1);
+    }
+}
+
+static void kms_init(DisplayState *ds, DisplayOptions *opts)
+{
+    KmsCard *card = NULL;
+    strList *conn;
+    Error *err = NULL;
+    int nheads = 0;
+
+    kms_opts = &opts->u.kms;
+    kms_cards = g_ptr_array_new();
+    conn = kms_opts->connector;
+    if (!kms_opts->lease) {
+        g_autofree char *path = kms_opts->device ?
+            g_strdup(kms_opts->device) : kms_default_device(&error_fatal);
+
+        card = kms_card_new(path, false);
+    }
+
+    for (int idx = 0;; idx++) {
+        QemuConsole *con = qemu_console_lookup_by_index(idx);
+        KmsHead *h;
+
+        if (!con) {
+            break;
+        }
+        if (!qemu_console_is_graphic(con)) {
+            continue;
+        }
+        if (kms_opts->connector && !conn) {
+            info_report("-display kms: console %d is not shown: name a "
+                        "connector for it (connector.%d=)", idx, nheads);
+            continue;
+        }
+        h = g_new0(KmsHead, 1);
+        h->front = -1;
+        h->dcl.con = con;
+        h->dcl.ops = &kms_ops;
+        if (conn) {
+            h->connector = g_strdup(conn->value);
+            conn = conn->next;
+        }
+        if (kms_opts->lease) {
+            card = kms_card_new(kms_opts->lease, true);
+        }
+        h->card = card;
+        for (int i = 0; i < 2; i++) {
+            pixman_region32_init(&h->buf[i].damage);
+        }
+        g_ptr_array_add(card->heads, h);
+        nheads++;
+    }
+    if (conn) {
+        error_report("-display kms: connector.%d=%s has no graphic console "
+                     "to show; add a display device or an output "
+                     "(e.g. max_outputs=)", nheads, conn->value);
+        exit(1);
+    }
+    if (!nheads) {
+        error_report("-display kms: the machine has no graphic console; "
+                     "add a display device, e.g. -device virtio-gpu");
+        exit(1);
+    }
+
+    for (guint i = 0; i < kms_cards->len; i++) {
+        KmsCard *c = g_ptr_array_index(kms_cards, i);
+
+        if (!kms_card_open(c, &err)) {
+            error_report_err(err);
+            exit(1);
+        }
+        for (guint j = 0; j < c->heads->len; j++) {
+            KmsHead *h = g_ptr_array_index(c->heads, j);
+
+            register_displaychangelistener(&h->dcl);
+            kms_head_tell_guest(h);
+        }
+    }
+}
+
+static QemuDisplay qemu_display_kms = {
+    .type       = DISPLAY_TYPE_KMS,
+    .early_init = kms_early_init,
+    .init       = kms_init,
+};
+
+static void register_kms(void)
+{
+    qemu_display_register(&qemu_display_kms);
+}
+
+type_init(register_kms);
