@@ -55,11 +55,13 @@ bed_qmp()
     bed_wait_done "$1" 60
 }
 
-# bed_check SHOT HEAD PATTERN WxH: the host compares SHOT's screendump of
-# HEAD with kms-pattern's PATTERN at WxH (result SHOT-head<HEAD>)
+# bed_check SHOT HEAD PATTERN WxH [rect=X,Y,RW,RH:B | at=X,Y:SWxSH]: the
+# host compares SHOT's screendump of HEAD with kms-pattern's PATTERN at WxH
+# (result SHOT-head<HEAD>); rect= puts pattern B in a rectangle, at= puts
+# the picture at X,Y on a black screen of SWxSH (kms-bed/compare.py)
 bed_check()
 {
-    bed_say "BED-CHECK $1 $2 $3 ${4%x*} ${4#*x}"
+    bed_say "BED-CHECK $1 $2 $3 ${4%x*} ${4#*x}${5:+ $5}"
 }
 
 # bed_result PASS|FAIL|SKIP CHECK [WHY...]: a result judged in here
@@ -107,6 +109,41 @@ bed_pattern_start()
 
 # bed_pattern_stop PID: stop a held kms-pattern; returns its exit status
 bed_pattern_stop()
+{
+    kill -TERM "$1" 2> /dev/null || true
+    wait "$1"
+}
+
+# bed_driver_start NAME GPU-DRIVER-SHOW-OPTION...: run kms-bed/gpu-driver.py
+# show --hold (our QEMU, $BED_QEMU, with a qtest-driven virtio-gpu) in the
+# background until it prints DRIVER-READY; sets bed_pid (stop it with
+# bed_driver_stop).  Its output is in $BED_OUT/driver-NAME.log.  Returns 1,
+# with that output on stderr, if it exits or is not ready within 120 s.
+bed_driver_start()
+{
+    local name=$1 log=$BED_OUT/driver-$1.log i
+    shift
+    : "${BED_QEMU:?not set: scripts/kms-bed.sh sets it when out/bin has QEMU}"
+    /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/gpu-driver.py" show \
+        --qemu "$BED_QEMU" --hold "$@" < /dev/null > "$log" 2>&1 &
+    bed_pid=$!
+    for ((i = 0; i < 1200; i++)); do
+        grep -qx DRIVER-READY "$log" && return 0
+        if ! kill -0 "$bed_pid" 2> /dev/null; then
+            wait "$bed_pid" || true
+            sed 's/^/    /' "$log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "bed: gpu-driver $name was not ready in 120 s" >&2
+    sed 's/^/    /' "$log" >&2
+    return 1
+}
+
+# bed_driver_stop PID: stop a held gpu-driver (and its QEMU); returns its
+# exit status
+bed_driver_stop()
 {
     kill -TERM "$1" 2> /dev/null || true
     wait "$1"

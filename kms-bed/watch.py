@@ -13,7 +13,8 @@
 #                            write OUT/NAME.done: "OK" or "ERR <why>"
 #   BED-QMP NAME JSON        run the QMP command JSON, write the reply to
 #                            OUT/NAME.json, then OUT/NAME.done as above
-#   BED-CHECK SHOT HEAD ID W H   compare OUT/SHOT-head<HEAD>.ppm with
+#   BED-CHECK SHOT HEAD ID W H [rect=X,Y,RW,RH:B | at=X,Y:SWxSH]
+#                            compare OUT/SHOT-head<HEAD>.ppm with
 #                            kms-pattern's pattern ID at WxH: a result
 #                            kms-bed/<scenario>/SHOT-head<HEAD>
 #   BED-RESULT PASS|FAIL|SKIP CHECK [WHY]   a result the guest judged
@@ -173,6 +174,14 @@ class Watcher:
                    if 'error' in reply else 'OK\n')
 
     def check(self, words):
+        rect = at = None
+        try:
+            if len(words) == 6 and words[5].startswith('rect='):
+                rect = compare.parse_rect(words.pop()[5:])
+            elif len(words) == 6 and words[5].startswith('at='):
+                at = compare.parse_at(words.pop()[3:])
+        except ValueError:
+            words = []
         if len(words) != 5 or not NAME.match(words[0]) or \
                 not all(w.isdigit() for w in words[1:]):
             self.result('FAIL', 'protocol',
@@ -180,7 +189,7 @@ class Watcher:
             return
         shot, head, pid, w, h = words[0], *map(int, words[1:])
         path = os.path.join(self.out, '%s-head%d.ppm' % (shot, head))
-        ok, why = compare.compare(path, pid, w, h)
+        ok, why = compare.compare(path, pid, w, h, rect, at)
         check = '%s-head%d' % (shot, head)
         if ok:
             self.result('PASS', check)

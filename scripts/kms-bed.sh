@@ -151,6 +151,16 @@ chroot_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     echo 'cd /run/bed-out/repo || exit 125'
     printf 'export BED_OUT=/run/bed-out BED_TOOLS=/run/bed-out/tools'
     printf ' BED_RUN=%q\n' "$name"
+    # Our QEMU, for the scenarios that run it: the host root is the bed's
+    # root, but the bed mounts its own /tmp over it
+    qemu=$(readlink -f "$RCAR_TOP/out/bin/qemu-system-aarch64" || true)
+    case "$qemu" in
+    /tmp/*) say "our QEMU is under /tmp, which the bed hides; scenarios" \
+                "that run it will fail" ;;
+    esac
+    if [ -x "$qemu" ]; then
+        printf 'export BED_QEMU=%q\n' "$qemu"
+    fi
     printf 'export PATH=%s HOME=/tmp LANG=C.UTF-8\n' "$chroot_path"
     printf 'exec /bin/bash %q' "${scenario#"$RCAR_TOP"/}"
     if [ "$#" -gt 0 ]; then

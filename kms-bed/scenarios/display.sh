@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# KMS bed scenario: our qemu-system-aarch64 with -display kms on the bed's
+# card0.  The guest is kms-bed/gpu-driver.py, which drives rcar-virt's
+# virtio-gpu-device over qtest (no guest kernel), drawing kms-pattern's
+# patterns; the outer QEMU's screendumps are compared pixel for pixel.
+#
+# a. two heads: console 0 on Virtual-1 with pattern 1, console 1 on
+#    Virtual-2 with pattern 2, both 1024x768 at mode=1024x768;
+# b. damage: the guest then redraws and flushes one rectangle of head 0
+#    with pattern 4: the screen shows pattern 4 there and 1 elsewhere
+#    (the second of the two buffers must catch up on the first frame too);
+# c. a 640x480 guest on a 1024x768 mode: centred, black around it;
+# d. leases from kms-lessord: two QEMUs, each lease=...,connector.0= one
+#    output, patterns 5 and 6; the first QEMU is killed (SIGKILL) and
+#    kms-pattern leases its output again and draws 7, while the second
+#    keeps 6;
+# e. the lessor dies under the second QEMU: QEMU keeps running and says
+#    the display is lost; a new lessor starts and QEMU's picture comes
+#    back by itself.
+# Needs two outputs (kms-bed.sh's default) and $BED_QEMU.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+# shellcheck source=../bed-lib.sh
+. "$(dirname "$0")/../bed-lib.sh"
+
+mode=1024x768
+card=/dev/dri/card0
+sock=/tmp/kms-lessord.sock
+policy=/tmp/kms-lessord.policy
+dlog=$BED_OUT/kms-lessord.log
+
+pids=()
+lessor=""
+cleanup()
+{
+    local p
+
+    for p in "${pids[@]}" ${lessor:+"$lessor"}; do
+        kill "$p" 2> /dev/null || true
+    done
+}
+trap cleanup EXIT
+
+if [ -z "${BED_QEMU:-}" ] || [ ! -x "$BED_QEMU" ]; then
+    bed_result FAIL qemu "no QEMU to test: build it (make build) first"
+    exit 1
+fi
+
+# a, b: two heads on the card, then a damaged rectangle on head 0
+kms=kms,device=$card,mode=$mode,connector.0=Virtual-1,connector.1=Virtual-2
+if bed_driver_start two-heads --qemu-arg=-display --qemu-arg="$kms" \
+        --qemu-log "$BED_OUT/qemu-two-heads.log" \
+        --head "0:1:$mode" --head "1:2:$mode" \
+        --damage 0:4:100,80,300,200; then
+    pids+=("$bed_pid")
+    bed_result PASS two-heads-start
+    sleep 1                     # a page flip or two
+    bed_shot two-heads 0,1
+    bed_check two-heads 0 1 "$mode" rect=100,80,300,200:4
+    bed_check two-heads 1 2 "$mode"
+    if bed_driver_stop "${pids[0]}"; then
+        bed_result PASS two-heads-exit
+    else
+        bed_result FAIL two-heads-exit "gpu-driver or QEMU failed:" \
+            "$(tail -n 2 "$BED_OUT/driver-two-heads.log" | tr '\n' ' ')"
+    fi
+    pids=()
+else
+    bed_result FAIL two-heads-start "$(tail -n 2 \
+        "$BED_OUT/driver-two-heads.log" | tr '\n' ' ')"
+fi
+
+# c: a smaller guest picture
+if bed_driver_start centred \
+        --qemu-arg=-display --qemu-arg="kms,device=$card,mode=$mode" \
+        --qemu-log "$BED_OUT/qemu-centred.log" --head 0:3:640x480; then
+    pids+=("$bed_pid")
+    sleep 1
+    bed_shot centred 0
+    bed_check centred 0 3 640x480 "at=192,144:$mode"
+    bed_driver_stop "${pids[0]}" || true
+    pids=()
+else
+    bed_result FAIL centred-start "$(tail -n 2 "$BED_OUT/driver-centred.log" |
+                                    tr '\n' ' ')"
+fi
+
+# d, e: leases
+cat > "$policy" <<POLICY
+# kms-bed/scenarios/display.sh
+allow uid:0 Virtual-1
+allow uid:0 Virtual-2
+POLICY
+start_lessor()
+{
+    local i
+
+    "$BED_TOOLS/kms-lessord" -d "$card" -s "$sock" -p "$policy" -v \
+        2>> "$dlog" &
+    lessor=$!
+    for ((i = 0; i < 100; i++)); do
+        [ -S "$sock" ] && return 0
+        kill -0 "$lessor" 2> /dev/null || break
+        sleep 0.1
+    done
+    bed_result FAIL lessor-start "no socket $sock: $(tail -n 1 "$dlog")"
+    return 1
+}
+start_lessor || exit 1
+
+lease_qemu()
+{
+    bed_driver_start "$1" --qemu-arg=-name --qemu-arg="bed-$1" \
+        --qemu-arg=-display \
+        --qemu-arg="kms,lease=$sock,connector.0=$2,mode=$mode" \
+        --qemu-log "$BED_OUT/qemu-$1.log" --head "0:$3:$mode"
+}
+if ! lease_qemu lease1 Virtual-1 5; then
+    bed_result FAIL lease1-start "$(tail -n 2 "$BED_OUT/driver-lease1.log" |
+                                   tr '\n' ' ')"
+    exit 1
+fi
+pids+=("$bed_pid")
+if ! lease_qemu lease2 Virtual-2 6; then
+    bed_result FAIL lease2-start "$(tail -n 2 "$BED_OUT/driver-lease2.log" |
+                                   tr '\n' ' ')"
+    exit 1
+fi
+pids+=("$bed_pid")
+bed_result PASS leases-start
+sleep 1
+bed_shot leases 0,1
+bed_check leases 0 5 "$mode"
+bed_check leases 1 6 "$mode"
+
+# d: the first QEMU dies; its output is leased again
+pkill -KILL -f -- '-name bed-lease1' || true
+bed_driver_stop "${pids[0]}" || true
+pids[0]=""
+if bed_pattern_start Virtual-1 7 --lease "$sock"; then
+    pids[0]=$bed_pid
+    bed_shot reclaimed 0,1
+    bed_check reclaimed 0 7 "$bed_size"
+    bed_check reclaimed 1 6 "$mode"
+else
+    bed_result FAIL reclaimed "kms-pattern could not lease Virtual-1" \
+        "after its QEMU was killed"
+fi
+
+# e: the lessor dies; QEMU lives on and shows its picture again when a
+# new lessor is up
+kill -KILL "$lessor"
+wait "$lessor" 2> /dev/null || true
+lessor=""
+rm -f "$sock"
+if [ -n "${pids[0]}" ]; then
+    bed_pattern_stop "${pids[0]}" || true   # it lost its lease too
+    pids[0]=""
+fi
+for ((i = 0; i < 100; i++)); do
+    grep -q "display $sock lost" "$BED_OUT/qemu-lease2.log" && break
+    sleep 0.1
+done
+if grep -q "display $sock lost" "$BED_OUT/qemu-lease2.log" &&
+   kill -0 "${pids[1]}" 2> /dev/null; then
+    bed_result PASS lessor-lost
+else
+    bed_result FAIL lessor-lost "QEMU did not report the lost lease or" \
+        "died: $(tail -n 2 "$BED_OUT/qemu-lease2.log" | tr '\n' ' ')"
+fi
+start_lessor || exit 1
+for ((i = 0; i < 100; i++)); do
+    grep -q "display $sock is back" "$BED_OUT/qemu-lease2.log" && break
+    sleep 0.1
+done
+if grep -q "display $sock is back" "$BED_OUT/qemu-lease2.log"; then
+    bed_result PASS lessor-back
+    sleep 1
+    bed_shot lessor-back 1
+    bed_check lessor-back 1 6 "$mode"
+else
+    bed_result FAIL lessor-back "QEMU did not lease Virtual-2 again in 10 s"
+fi
+if bed_driver_stop "${pids[1]}"; then
+    bed_result PASS lease2-exit
+else
+    bed_result FAIL lease2-exit "$(tail -n 2 "$BED_OUT/driver-lease2.log" |
+                                   tr '\n' ' ')"
+fi
+pids=()
