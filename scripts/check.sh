@@ -42,6 +42,21 @@ import_results()
     done < <(grep -E '^(PASS|FAIL|SKIP): ' "$1")
 }
 
+# run_suite NAME LOG COMMAND...: run a harness that prints PASS:/FAIL:/
+# SKIP: lines into LOG, count them, and fail NAME if nothing passed (the
+# harness could not even start)
+run_suite()
+{
+    local name=$1 log=$2
+    shift 2
+    "$@" > "$log" 2>&1 || true
+    import_results "$log"
+    if ! grep -q '^PASS: ' "$log"; then
+        tail -30 "$log"
+        result FAIL "$name" "nothing passed; see $log"
+    fi
+}
+
 summary()
 {
     echo
@@ -215,6 +230,16 @@ result SKIP "qtest-aarch64/bios-tables-test$memhp" \
     "its expected SSDT holds an address chosen by upstream's edk2 build, \
 which Debian does not ship; see docs/DEVELOPING.md"
 
+# --- virtio-gpu driven over qtest --------------------------------------
+# kms-bed/gpu-driver.py, the guest of the KMS bed's display scenario,
+# checked here with -display none: two heads and a damaged rectangle
+# through screendump, a wrong pattern refused, 21 hostile requests (exact
+# error, QEMU alive, a frame shown after each), a short update stream.
+say "virtio-gpu on rcar-virt driven over qtest (kms-bed/gpu-driver.py)"
+run_suite gpu-driver "$log_dir/gpu-driver.log" \
+    bash "$RCAR_TOP/kms-bed/gpu-driver-test.sh" \
+    "$OUT_DIR/bin/qemu-system-aarch64"
+
 # --- the series as distributions take it ------------------------------
 # make dist: make series, its Buildroot patch tree and Yocto layer, in a
 # release tarball that is then unpacked and checked: same patches, same
@@ -308,42 +333,28 @@ fi
 # to its disk (checked byte for byte after); savevm/loadvm; migrations
 # into another soc or without a device are refused and the source lives.
 say "migration: every preset live, savevm/loadvm, refused setups"
-bash "$RCAR_TOP/scripts/migration-test.sh" \
-    --qemu "$OUT_DIR/bin/qemu-system-aarch64" \
-    > "$log_dir/migration.log" 2>&1 || true
-import_results "$log_dir/migration.log"
-if ! grep -q '^PASS: ' "$log_dir/migration.log"; then
-    tail -30 "$log_dir/migration.log"
-    result FAIL migration "nothing passed; see $log_dir/migration.log"
-fi
+run_suite migration "$log_dir/migration.log" \
+    bash "$RCAR_TOP/scripts/migration-test.sh" \
+    --qemu "$OUT_DIR/bin/qemu-system-aarch64"
 
 # --- sanitizers --------------------------------------------------------
 # make check-asan: our unit tests and qtests, qos-test on rcar-virt's
 # graph and a Debian guest, on a build with ASan and UBSan.
 say "ASan and UBSan: building and running our tests under them"
-bash "$RCAR_TOP/scripts/check-asan.sh" "$log_dir/asan" \
-    > "$log_dir/asan.log" 2>&1 || true
-import_results "$log_dir/asan.log"
-if ! grep -q '^PASS: ' "$log_dir/asan.log"; then
-    tail -30 "$log_dir/asan.log"
-    result FAIL asan "nothing passed; see $log_dir/asan.log"
-fi
+run_suite asan "$log_dir/asan.log" \
+    bash "$RCAR_TOP/scripts/check-asan.sh" "$log_dir/asan"
 
 # --- a real KMS device: the KMS bed -------------------------------------
 # A nested Debian 6.12 under Debian's qemu-system-x86_64 (TCG) whose
 # two-output virtio-gpu is a real DRM/KMS device (scripts/kms-bed.sh):
 # test patterns and a mode change checked pixel for pixel through the
-# outer screendump, the PRIME import probe, and kms-lessord's leases.
-for scenario in pattern prime-import lease; do
+# outer screendump, the PRIME import probe, kms-lessord's leases, and our
+# -display kms under a qtest-driven virtio-gpu (kms-bed/gpu-driver.py).
+for scenario in pattern prime-import lease display; do
     say "KMS bed: $scenario"
-    kb_log=$log_dir/kms-bed-$scenario.log
-    bash "$RCAR_TOP/scripts/kms-bed.sh" --log "$log_dir/kms-bed-$scenario" \
-        "kms-bed/scenarios/$scenario.sh" > "$kb_log" 2>&1 || true
-    import_results "$kb_log"
-    if ! grep -q '^PASS: ' "$kb_log"; then
-        tail -30 "$kb_log"
-        result FAIL "kms-bed/$scenario" "nothing passed; see $kb_log"
-    fi
+    run_suite "kms-bed/$scenario" "$log_dir/kms-bed-$scenario.log" \
+        bash "$RCAR_TOP/scripts/kms-bed.sh" \
+        --log "$log_dir/kms-bed-$scenario" "kms-bed/scenarios/$scenario.sh"
 done
 
 # --- the emulated R-Car host with KVM --------------------------------
@@ -359,15 +370,10 @@ else
 fi
 for kernel in 6.1 6.12; do
     say "running the KVM test bed on an emulated H3 host, Linux $kernel"
-    bed_log=$log_dir/kvm-bed-$kernel.log
-    bash "$RCAR_TOP/scripts/kvm-bed.sh" "$OUT_DIR/bin/qemu-system-aarch64" \
-        --kernel "$kernel" --log-dir "$log_dir/kvm-bed-$kernel" \
-        > "$bed_log" 2>&1 || true
-    import_results "$bed_log"
-    if ! grep -q '^PASS: ' "$bed_log"; then
-        tail -30 "$bed_log"
-        result FAIL "kvm-bed-$kernel" "nothing passed; see $bed_log"
-    fi
+    run_suite "kvm-bed-$kernel" "$log_dir/kvm-bed-$kernel.log" \
+        bash "$RCAR_TOP/scripts/kvm-bed.sh" \
+        "$OUT_DIR/bin/qemu-system-aarch64" --kernel "$kernel" \
+        --log-dir "$log_dir/kvm-bed-$kernel"
 done
 
 summary

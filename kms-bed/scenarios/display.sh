@@ -17,7 +17,12 @@
 #    keeps 6;
 # e. the lessor dies under the second QEMU: QEMU keeps running and says
 #    the display is lost; a new lessor starts and QEMU's picture comes
-#    back by itself.
+#    back by itself;
+# f. hostile guest requests (gpu-driver.py hostile) with -display kms;
+# g. bad options on a real card are refused with a message naming what
+#    to change, and QEMU exits 1 (no crash, no hang): an unknown
+#    connector, a mode the connector lacks, a card another DRM master
+#    holds, a lease of a connector the lessor does not have.
 # Needs two outputs (kms-bed.sh's default) and $BED_QEMU.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -86,6 +91,38 @@ else
                                     tr '\n' ' ')"
 fi
 
+# f: hostile guest requests, on the card
+hlog=$BED_OUT/driver-hostile.log
+if /usr/bin/python3 "$(dirname "$0")/../gpu-driver.py" hostile \
+        --qemu "$BED_QEMU" --qemu-arg=-display \
+        --qemu-arg="kms,device=$card,mode=$mode" > "$hlog" 2>&1; then
+    bed_result PASS hostile "$(grep -c '^ok ' "$hlog") cases"
+else
+    bed_result FAIL hostile "$(grep -m1 '^not ok' "$hlog" ||
+                               tail -n 1 "$hlog")"
+fi
+
+# g: refusals.  refused NAME WANT -display-OPTION: QEMU must exit 1 within
+# 30 s and say WANT (a grep -E pattern)
+refused()
+{
+    local name=$1 want=$2 rc=0 elog=$BED_OUT/refused-$1.log
+    timeout 30 "$BED_QEMU" -M rcar-virt -m 256 -accel qtest -nodefaults \
+        -device virtio-gpu-device -display "$3" > "$elog" 2>&1 || rc=$?
+    if [ "$rc" = 1 ] && grep -qE "$want" "$elog"; then
+        bed_result PASS "refused-$name"
+    else
+        bed_result FAIL "refused-$name" "exit $rc, wanted exit 1 and" \
+            "/$want/: $(head -c 300 "$elog" | tr '\n' ' ')"
+    fi
+}
+refused connector 'has no connector HDMI-A-9' \
+    "kms,device=$card,connector.0=HDMI-A-9"
+refused mode 'has no mode 123x45; it offers: .*1024x768' \
+    "kms,device=$card,mode=123x45"
+refused mode-syntax 'mode=big is not WxH' "kms,device=$card,mode=big"
+refused not-card 'is not a DRM device' "kms,device=/dev/null"
+
 # d, e: leases
 cat > "$policy" <<POLICY
 # kms-bed/scenarios/display.sh
@@ -108,6 +145,10 @@ start_lessor()
     return 1
 }
 start_lessor || exit 1
+refused master 'another program .* is the card.s DRM master' \
+    "kms,device=$card"
+refused lease-enoent 'the lessor refused HDMI-A-9: ENOENT' \
+    "kms,lease=$sock,connector.0=HDMI-A-9"
 
 lease_qemu()
 {
