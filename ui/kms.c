@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/netlink.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 #include <drm_fourcc.h>
@@ -79,6 +80,7 @@ struct KmsHead {
     int front;                  /* buffer on screen, -1 before the first */
     bool flip_pending;
     bool up;
+    bool unplugged;             /* its connector is disconnected */
 
     /* what the console shows */
     DisplaySurface *surface;
@@ -104,9 +106,11 @@ struct KmsCard {
 
 static DisplayKMS *kms_opts;
 static GPtrArray *kms_cards;
+static int kms_uevent_fd = -1;
 static unsigned long kms_mode_w, kms_mode_h, kms_mode_hz;
 
 static void kms_head_present(KmsHead *h);
+static void kms_head_place(KmsHead *h);
 static void kms_card_lost(KmsCard *card, const char *why);
 
 static uint32_t kms_prop_id(int fd, uint32_t obj, uint32_t type,
@@ -515,7 +519,15 @@ static bool kms_head_up(KmsHead *h, Error **errp)
         goto out;
     }
     if (conn->connection != DRM_MODE_CONNECTED) {
-        error_setg(errp, "connector %s is not connected", h->name);
+        /* not an error: it is shown when it is plugged in */
+        if (!h->unplugged) {
+            warn_report("connector %s is not connected; console %d is shown "
+                        "there when it is", h->name,
+                        qemu_console_get_index(h->dcl.con));
+        }
+        h->conn_id = conn->connector_id;
+        h->unplugged = true;
+        ok = true;
         goto out;
     }
     if (!kms_pick_mode(h, conn, errp)) {
@@ -562,12 +574,13 @@ static bool kms_head_up(KmsHead *h, Error **errp)
     }
     h->front = 0;
     h->up = true;
+    h->unplugged = false;
     ok = true;
     trace_kms_head_up(h->name, h->mode.hdisplay, h->mode.vdisplay,
                       h->mode.vrefresh, card->atomic);
 
 out:
-    if (!ok) {
+    if (!ok || !h->up) {
         kms_head_down(h);
     }
     drmModeFreeConnector(conn);
@@ -837,6 +850,120 @@ static void kms_card_retry(KmsCard *card)
             dpy_gfx_update_full(h->dcl.con);
         }
     }
+}
+
+/* Turn @h's CRTC off and free its buffers: its connector went away */
+static void kms_head_off(KmsHead *h)
+{
+    KmsCard *card = h->card;
+    KmsProps *p = &h->props;
+
+    if (card->atomic) {
+        drmModeAtomicReq *req = drmModeAtomicAlloc();
+
+        drmModeAtomicAddProperty(req, h->conn_id, p->conn_crtc_id, 0);
+        drmModeAtomicAddProperty(req, h->crtc_id, p->crtc_active, 0);
+        drmModeAtomicAddProperty(req, h->crtc_id, p->crtc_mode_id, 0);
+        drmModeAtomicAddProperty(req, h->plane_id, p->plane_fb_id, 0);
+        drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_id, 0);
+        if (drmModeAtomicCommit(card->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
+                                NULL)) {
+            trace_kms_flip_failed(h->name, errno);
+        }
+        drmModeAtomicFree(req);
+    } else {
+        drmModeSetCrtc(card->fd, h->crtc_id, 0, 0, 0, NULL, 0, NULL);
+    }
+    kms_head_down(h);
+}
+
+/*
+ * A connector of some card changed: show or stop showing each head whose
+ * connector was plugged in or out, and tell its guest.
+ */
+static void kms_hotplug(void)
+{
+    for (guint i = 0; i < kms_cards->len; i++) {
+        KmsCard *card = g_ptr_array_index(kms_cards, i);
+
+        for (guint j = 0; j < card->heads->len && !card->lost; j++) {
+            KmsHead *h = g_ptr_array_index(card->heads, j);
+            drmModeConnector *conn;
+            bool connected;
+            Error *err = NULL;
+
+            if (!h->conn_id) {
+                continue;
+            }
+            conn = drmModeGetConnectorCurrent(card->fd, h->conn_id);
+            connected = conn && conn->connection == DRM_MODE_CONNECTED;
+            drmModeFreeConnector(conn);
+            if (h->up && !connected) {
+                info_report("connector %s was unplugged; console %d is "
+                            "shown there again when it is back", h->name,
+                            qemu_console_get_index(h->dcl.con));
+                kms_head_off(h);
+                h->unplugged = true;
+                kms_head_tell_guest(h);
+            } else if (!h->up && connected) {
+                if (!kms_head_up(h, &err)) {
+                    warn_report_err(err);
+                    continue;
+                }
+                info_report("connector %s is back", h->name);
+                kms_head_tell_guest(h);
+                kms_head_place(h);
+                kms_head_present(h);
+            }
+        }
+    }
+}
+
+/*
+ * A kernel uevent.  DRM's hotplug events are ACTION=change, SUBSYSTEM=drm,
+ * HOTPLUG=1; any change event of a DRM device makes us look again, which
+ * is cheap and also follows a "change" written to its sysfs uevent file.
+ */
+static void kms_uevent_read(void *opaque)
+{
+    char buf[4096];
+    ssize_t n = recv(kms_uevent_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+    bool drm = false, change = false;
+
+    if (n <= 0) {
+        return;
+    }
+    buf[n] = '\0';
+    for (char *p = buf; p < buf + n; p += strlen(p) + 1) {
+        drm |= !strcmp(p, "SUBSYSTEM=drm");
+        change |= !strcmp(p, "ACTION=change");
+    }
+    if (drm && change) {
+        trace_kms_hotplug();
+        kms_hotplug();
+    }
+}
+
+/* Listen to the kernel's uevents; without them, no hotplug */
+static void kms_uevent_open(void)
+{
+    struct sockaddr_nl sa = {
+        .nl_family = AF_NETLINK,
+        .nl_groups = 1,         /* the kernel's own uevents */
+    };
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    NETLINK_KOBJECT_UEVENT);
+
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+        warn_report("-display kms: cannot listen to kernel uevents (%s); "
+                    "connector hotplug is not followed", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    kms_uevent_fd = fd;
+    qemu_set_fd_handler(fd, kms_uevent_read, NULL, NULL);
 }
 
 /* Work out where the surface goes on the screen, and damage it all */
@@ -1158,6 +1285,7 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
         exit(1);
     }
 
+    kms_uevent_open();
     for (guint i = 0; i < kms_cards->len; i++) {
         KmsCard *c = g_ptr_array_index(kms_cards, i);
 

@@ -10,6 +10,9 @@
 # b. damage: the guest then redraws and flushes one rectangle of head 0
 #    with pattern 4: the screen shows pattern 4 there and 1 elsewhere
 #    (the second of the two buffers must catch up on the first frame too);
+# h. hotplug: Virtual-2 is forced off through sysfs and a change uevent
+#    sent (Linux 6.12 sends none for a forced status): QEMU turns its
+#    CRTC off and says so; forced on again: its picture is back;
 # c. a 640x480 guest on a 1024x768 mode: centred, black around it;
 # d. leases from kms-lessord: two QEMUs, each lease=...,connector.0= one
 #    output, patterns 5 and 6; the first QEMU is killed (SIGKILL) and
@@ -52,6 +55,43 @@ if [ -z "${BED_QEMU:-}" ] || [ ! -x "$BED_QEMU" ]; then
     exit 1
 fi
 
+# wait_log FILE PATTERN: wait up to 10 s for a line matching PATTERN
+wait_log()
+{
+    local i
+
+    for ((i = 0; i < 100; i++)); do
+        grep -qE "$2" "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# hotplug QEMU-LOG: h. above
+hotplug()
+{
+    local status=/sys/class/drm/card0-Virtual-2/status
+    local uevent=/sys/class/drm/card0/uevent
+
+    echo off > "$status"
+    echo change > "$uevent"
+    if wait_log "$1" 'connector Virtual-2 was unplugged'; then
+        bed_result PASS unplugged
+    else
+        bed_result FAIL unplugged "QEMU did not notice: $(tail -n 2 "$1")"
+    fi
+    echo on > "$status"
+    echo change > "$uevent"
+    if wait_log "$1" 'connector Virtual-2 is back'; then
+        bed_result PASS replugged
+        sleep 1
+        bed_shot replugged 1
+        bed_check replugged 1 2 "$mode"
+    else
+        bed_result FAIL replugged "QEMU did not notice: $(tail -n 2 "$1")"
+    fi
+}
+
 # a, b: two heads on the card, then a damaged rectangle on head 0
 kms=kms,device=$card,mode=$mode,connector.0=Virtual-1,connector.1=Virtual-2
 if bed_driver_start two-heads --qemu-arg=-display --qemu-arg="$kms" \
@@ -64,6 +104,7 @@ if bed_driver_start two-heads --qemu-arg=-display --qemu-arg="$kms" \
     bed_shot two-heads 0,1
     bed_check two-heads 0 1 "$mode" rect=100,80,300,200:4
     bed_check two-heads 1 2 "$mode"
+    hotplug "$BED_OUT/qemu-two-heads.log"
     if bed_driver_stop "${pids[0]}"; then
         bed_result PASS two-heads-exit
     else
