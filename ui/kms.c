@@ -1132,8 +1132,12 @@ static void kms_gfx_switch(DisplayChangeListener *dcl,
     KmsHead *h = kms_head_of(dcl);
 
     h->surface = surface;
+    /*
+     * Shown by the update that normally follows (a guest flips with
+     * set_scanout, then flushes), else by the next refresh: presenting
+     * here too would copy every flipped frame twice.
+     */
     kms_head_place(h);
-    kms_head_present(h);
 }
 
 static bool kms_gfx_check_format(DisplayChangeListener *dcl,
