@@ -7,7 +7,7 @@ DESTDIR ?=
 QEMU := out/bin/qemu-system-aarch64
 
 .PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
-	bench-placement track-upstream dist debian install lessor kms-bed \
+	bench-placement bench-display track-upstream dist debian install lessor kms-bed \
 	check-asan migration-test clean help
 
 all: build
@@ -22,6 +22,7 @@ help:
 	@echo "make arm64      cross-build out/arm64/qemu-system-aarch64 (KVM only)"
 	@echo "make kvm-bed    every placement scenario on an emulated H3 with KVM"
 	@echo "make bench-placement  inner boot time: placement against taskset"
+	@echo "make bench-display    per-frame cost: -display kms, none, vnc (sdl)"
 	@echo "make track-upstream  which patches conflict with Debian's newest QEMU"
 	@echo "make dist       release tarball out/dist/qemu-rcar-VERSION.tar.xz"
 	@echo "make debian     the series as quilt patches of Debian's qemu: source package and aarch64 build"
@@ -58,6 +59,9 @@ kvm-bed: build arm64
 
 bench-placement: build arm64
 	bash scripts/bench-placement.sh $(QEMU)
+
+bench-display: build
+	bash scripts/bench-display.sh
 
 track-upstream:
 	bash scripts/track-upstream.sh

@@ -11,7 +11,7 @@
 #       [--damage H:PATTERN:X,Y,W,H] [--hold]
 #   kms-bed/gpu-driver.py hostile --qemu BIN [--qemu-arg ARG ...]
 #   kms-bed/gpu-driver.py stream --qemu BIN [--qemu-arg ARG ...]
-#       --size WxH --frames N
+#       --size WxH --frames N [--settle SECS]
 #
 # QEMU is started as BIN -M rcar-virt -m 256 -accel qtest -qtest unix:SOCK
 # -device virtio-gpu-device,... followed by the --qemu-arg list (give the
@@ -28,7 +28,8 @@
 #         valid frame can still be shown afterwards.  Exit 0 iff all ok.
 # stream  benchmark: two full-size resources, N rounds of set_scanout +
 #         transfer + flush alternating between them; prints
-#         "STREAM frames=N seconds=S".
+#         "STREAM frames=N seconds=S qemu_cpu=C" (C: QEMU's user+system
+#         CPU seconds over the stream and SECS after it).
 
 import argparse
 import base64
@@ -745,6 +746,14 @@ def cmd_show(args):
 # --------------------------------------------------------------------------
 # stream
 
+def cpu_seconds(pid):
+    """user + system CPU time of process pid, in seconds"""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    # fields[0] is the state, field 3; utime and stime are fields 14, 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def cmd_stream(args):
     w, h = parse_size(args.size)
     qt = start_qemu(args, 1)
@@ -753,16 +762,20 @@ def cmd_stream(args):
         pair = [Resource(gpu, 1, w, h), Resource(gpu, 2, w, h)]
         pair[0].draw(1)
         pair[1].draw(2)
+        cpu0 = cpu_seconds(qt.proc.pid)
         start = time.monotonic()
         for frame in range(args.frames):
             pair[frame % 2].show(0)
         seconds = time.monotonic() - start
+        if args.settle:
+            time.sleep(args.settle)     # let the last flips finish
+        cpu = cpu_seconds(qt.proc.pid) - cpu0
     except (QemuDied, GpuError, DeviceBroken, Timeout) as e:
         log(str(e))
         finish(qt)
         return 1
-    print('STREAM frames=%d seconds=%.3f' % (args.frames, seconds),
-          flush=True)
+    print('STREAM frames=%d seconds=%.3f qemu_cpu=%.3f'
+          % (args.frames, seconds, cpu), flush=True)
     status = finish(qt)
     return 0 if status in (0, -signal.SIGTERM) else 1
 
@@ -1161,6 +1174,9 @@ def main():
     common(p)
     p.add_argument('--size', required=True, metavar='WxH')
     p.add_argument('--frames', type=int, required=True)
+    p.add_argument('--settle', type=float, default=0, metavar='SECS',
+                   help='wait this long after the last frame before '
+                   "reading QEMU's CPU time")
     args = ap.parse_args()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, on_signal)

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# KMS bed benchmark (make bench-display): a full-screen 1920x1080 update
+# stream from kms-bed/gpu-driver.py (set_scanout + transfer + flush per
+# frame, alternating two resources, as a guest that page-flips does)
+# through each display in one run: -display none (the floor: virtio-gpu's
+# own work), -display kms (the copy path), -display vnc with a client
+# taking every update, and -display sdl on Xvfb when the build has SDL.
+# Per variant: QEMU's CPU time per guest frame, frames put on screen,
+# bytes copied per frame shown, flush-to-flip latency (kms), and the
+# ratio of each to kms.  Results: $BED_OUT/bench-display.txt.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+# shellcheck source=../bed-lib.sh
+. "$(dirname "$0")/../bed-lib.sh"
+
+frames=${1:-120}
+size=1920x1080
+here=$(dirname "$0")/..
+python=/usr/bin/python3
+out=$BED_OUT/bench-display.txt
+: > "$out"
+
+if [ -z "${BED_QEMU:-}" ] || [ ! -x "$BED_QEMU" ]; then
+    bed_result FAIL qemu "no QEMU to measure: build it (make build) first"
+    exit 1
+fi
+
+# run NAME QEMU-ARG...: one stream; appends "NAME cpu_ms_per_frame ..."
+run()
+{
+    local name=$1 log=$BED_OUT/bench-$1.log trace=$BED_OUT/bench-$1.trace
+    local line cpu secs extra=""
+    shift
+    rm -f "$trace"
+    if ! line=$("$python" "$here/gpu-driver.py" stream --qemu "$BED_QEMU" \
+            --size "$size" --frames "$frames" --settle 1 \
+            --qemu-log "$log" --qemu-arg=-D --qemu-arg="$trace" \
+            --qemu-arg=-msg --qemu-arg=timestamp=on \
+            --qemu-arg=-trace --qemu-arg=virtio_gpu_cmd_res_flush \
+            --qemu-arg=-trace --qemu-arg='kms_flip*' "$@" \
+            2> "$log.driver"); then
+        bed_result FAIL "bench-$name" "the stream failed:" \
+            "$(tail -n 2 "$log.driver" "$log" | tr '\n' ' ')"
+        return 1
+    fi
+    # STREAM frames=N seconds=S qemu_cpu=C
+    secs=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<< "$line")
+    cpu=$(sed -n 's/.* qemu_cpu=\([0-9.]*\).*/\1/p' <<< "$line")
+    if [ -s "$trace" ]; then
+        extra=$("$python" "$here/bench-trace.py" "$trace")
+    fi
+    printf '%s frames=%s seconds=%s qemu_cpu=%s %s\n' "$name" "$frames" \
+        "$secs" "$cpu" "$extra" >> "$out"
+    bed_result PASS "bench-$name"
+}
+
+run none --qemu-arg=-display --qemu-arg=none
+run kms --qemu-arg=-display \
+    --qemu-arg="kms,device=/dev/dri/card0,connector.0=Virtual-1,mode=$size"
+
+# VNC only works when a client asks; vnc-client.py asks for every update
+vsock=/tmp/bench-vnc.sock
+rm -f "$vsock"
+"$python" "$here/vnc-client.py" "$vsock" > "$BED_OUT/bench-vnc-client.log" \
+    2>&1 &
+vclient=$!
+# (-L: VNC needs a keymap file, which the build tree lacks; Debian's
+# qemu-system-data, there for the bed's outer QEMU, has them)
+run vnc --qemu-arg=-display --qemu-arg=none --qemu-arg=-L \
+    --qemu-arg=/usr/share/qemu --qemu-arg=-vnc \
+    --qemu-arg="unix:$vsock" || true
+kill "$vclient" 2> /dev/null || true
+wait "$vclient" 2> /dev/null || true
+grep -h '^VNC ' "$BED_OUT/bench-vnc-client.log" >> "$out" || true
+
+if "$BED_QEMU" -display help | grep -qx sdl; then
+    if command -v Xvfb > /dev/null; then
+        Xvfb :9 -screen 0 1920x1080x24 > "$BED_OUT/xvfb.log" 2>&1 &
+        xvfb=$!
+        sleep 2
+        DISPLAY=:9 run sdl --qemu-arg=-display --qemu-arg=sdl || true
+        kill "$xvfb" 2> /dev/null || true
+    else
+        bed_result SKIP bench-sdl "the host root has no Xvfb (xvfb)"
+    fi
+else
+    bed_result SKIP bench-sdl "this QEMU is built without SDL" \
+        "(scripts/common.sh --disable-sdl)"
+fi
+bed_result SKIP bench-kms-zero-copy "the dmabuf (blob) path of -display" \
+    "kms is not written yet, and this bed's virtio_gpu refuses foreign" \
+    "dmabufs (docs/KMS-BED.md)"
+
+# ratios against kms, per guest frame
+"$python" - "$out" > "$out.ratios" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    words = line.split()
+    if words and words[0] != 'VNC':
+        rows[words[0]] = dict(w.split('=') for w in words[1:])
+base = rows.get('kms')
+for name, r in rows.items():
+    per = 1000 * float(r['qemu_cpu']) / int(r['frames'])
+    line = 'PER-FRAME %s cpu_ms=%.2f' % (name, per)
+    if base and float(base['qemu_cpu']) > 0:
+        line += ' vs_kms=%.2f' % (float(r['qemu_cpu']) /
+                                  float(base['qemu_cpu']))
+    print(line)
+PY
+cat "$out.ratios" >> "$out"
+while read -r line; do
+    bed_info "$line"
+done < "$out"
