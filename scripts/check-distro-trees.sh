@@ -6,6 +6,8 @@
 # `patch -p1` (no fuzz, as Yocto's patch QA wants) to the pinned base and
 # to the upstream sources it was made from (Debian's .orig tarball, which
 # Buildroot's and Yocto's qemu recipes resemble more: no Debian patches).
+# The layer must also carry the KMS display's PACKAGECONFIG, on for the
+# target qemu.
 # Prints PASS:/FAIL: lines; exit status 1 if any failed.
 # Usage: scripts/check-distro-trees.sh [SERIES_DIR]   (default out/series)
 # shellcheck source-path=SCRIPTDIR
@@ -16,7 +18,7 @@ set -euo pipefail
 series=${1:-$OUT_DIR/series}
 status=0
 pass() { echo "PASS: distro-trees/$1"; }
-fail() { echo "FAIL: distro-trees/$1: $2"; status=1; }
+fail() { echo "FAIL: distro-trees/$1: ${*:2}"; status=1; }
 
 mapfile -t want < <(series_patches "$series")
 n_series=$(grep -c -v -e '^#' -e '^$' "$RCAR_TOP/patches/series")
@@ -54,6 +56,18 @@ for recipe in qemu qemu-system-native; do
         fail "yocto-$recipe-bbappend" "it does not require qemu-rcar.inc"
     fi
 done
+# The KMS display's PACKAGECONFIG: its exact configure options and
+# dependency, and on by default for the target recipe only
+kms_flag='PACKAGECONFIG[kms] = "--enable-libdrm,--disable-libdrm,libdrm"'
+kms_on='PACKAGECONFIG:append:class-target = " kms"'
+if ! grep -qxF "$kms_flag" "$layer/qemu-rcar.inc" 2>/dev/null; then
+    fail yocto-packageconfig-kms "qemu-rcar.inc lacks the line $kms_flag"
+elif ! grep -qxF "$kms_on" "$layer/qemu-rcar.inc"; then
+    fail yocto-packageconfig-kms "qemu-rcar.inc does not enable kms" \
+                                 "for the target ($kms_on)"
+else
+    pass yocto-packageconfig-kms
+fi
 bad=""
 for p in "${want[@]}"; do
     cmp -s "$series/$p" "$br/$p" && cmp -s "$series/$p" "$layer/files/$p" ||

@@ -7,6 +7,10 @@
 # longer has.  Checks, each a PASS:/FAIL: line:
 #   domcapabilities  libvirt lists the machine rcar-virt and its R-Car
 #                    CPU models for our emulator
+#   kms-argv         docs/libvirt/rcar-virt-kms.xml converts (virsh
+#                    domxml-to-native, nothing started: no monitor here)
+#                    to a command line with a virtio-gpu-device and,
+#                    as its last -display, the example's -display kms
 #   start            docs/libvirt/rcar-virt-tcg.xml, with our binary and a
 #                    Debian 6.1 kernel and the test initramfs, starts
 #   console          virsh console reaches the guest's shell, which runs
@@ -26,7 +30,7 @@ uri=qemu:///system
 dom=qemu-rcar-test-$$
 status=0
 pass() { echo "PASS: libvirt/$1${2:+ ($2)}"; }
-fail() { echo "FAIL: libvirt/$1: $2"; status=1; }
+fail() { echo "FAIL: libvirt/$1: ${*:2}"; status=1; }
 
 if ! command -v virsh > /dev/null ||
    ! dpkg --compare-versions "$(virsh --version)" ge 10; then
@@ -106,6 +110,25 @@ if [ -z "$missing" ]; then
     pass domcapabilities "rcar-virt with cortex-a57-r1p3, cortex-a53-r0p4"
 else
     fail domcapabilities "missing:$missing: $(head -c 300 <<< "$caps")"
+fi
+
+# kms-argv: the KMS display example, converted only
+kms_display=kms,device=/dev/dri/card0,connector.0=HDMI-A-1
+sed -e "s|@NAME@|$dom-kms|" -e "s|@EMULATOR@|$work/qemu-system-aarch64|" \
+    -e "s|@KERNEL@|$work/vmlinuz|" -e "s|@INITRD@|$work/initrd.gz|" \
+    "$RCAR_TOP/docs/libvirt/rcar-virt-kms.xml" > "$work/domain-kms.xml"
+if ! argv=$(virsh -c "$uri" domxml-to-native qemu-argv \
+            "$work/domain-kms.xml" 2>&1); then
+    fail kms-argv "virsh domxml-to-native refused the example:" \
+                  "$(head -c 300 <<< "$argv" | tr '\n' ' ')"
+elif ! grep -q 'virtio-gpu-device' <<< "$argv"; then
+    fail kms-argv "no virtio-gpu-device in: $(tr '\n' ' ' <<< "$argv")"
+elif [ "$(grep -o -- '-display [^ ]*' <<< "$argv" | tail -n 1)" != \
+       "-display $kms_display" ]; then
+    fail kms-argv "the last -display is not '$kms_display' in:" \
+                  "$(tr '\n' ' ' <<< "$argv")"
+else
+    pass kms-argv "-display $kms_display"
 fi
 
 # start: the documented example, with our paths
