@@ -76,6 +76,36 @@ bed_info()
     bed_say "BED-INFO $*"
 }
 
+# bed_wait_ready LOG REGEX SECS WHAT: wait until the background program
+# bed_pid, writing LOG, prints a line matching REGEX; sets bed_line to it.
+# Returns 1, with LOG on stderr, if it exits first or after SECS.
+bed_wait_ready()
+{
+    local i
+
+    for ((i = 0; i < $3 * 10; i++)); do
+        bed_line=$(grep -m1 -E "$2" "$1" || true)
+        [ -n "$bed_line" ] && return 0
+        if ! kill -0 "$bed_pid" 2> /dev/null; then
+            wait "$bed_pid" || true
+            sed 's/^/    /' "$1" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "bed: $4 was not ready in $3 s" >&2
+    sed 's/^/    /' "$1" >&2
+    return 1
+}
+
+# bed_stop PID: stop a held kms-pattern or gpu-driver (and its QEMU);
+# returns its exit status
+bed_stop()
+{
+    kill -TERM "$1" 2> /dev/null || true
+    wait "$1"
+}
+
 # bed_pattern_start CONNECTOR PATTERN [KMS-PATTERN OPTION...]: run
 # kms-pattern --hold on CONNECTOR in the background until it has set its
 # mode; sets bed_pid (stop it with bed_pattern_stop) and bed_size (WxH).
@@ -83,35 +113,21 @@ bed_info()
 # output on stderr, if it exits or is not ready within 30 s.
 bed_pattern_start()
 {
-    local conn=$1 id=$2 log=$BED_OUT/kms-pattern-$1.log i line
+    local conn=$1 id=$2 log=$BED_OUT/kms-pattern-$1.log
     shift 2
     "$BED_TOOLS/kms-pattern" --connector "$conn" --pattern "$id" --hold \
         "$@" > "$log" 2>&1 &
     bed_pid=$!
-    for ((i = 0; i < 300; i++)); do
-        line=$(grep -m1 '^PATTERN-READY ' "$log" || true)
-        if [ -n "$line" ]; then
-            # PATTERN-READY <connector> <W>x<H> <ID> <buffer kind>
-            read -r _ _ bed_size _ <<< "$line"
-            return 0
-        fi
-        if ! kill -0 "$bed_pid" 2> /dev/null; then
-            wait "$bed_pid" || true
-            sed 's/^/    /' "$log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "bed: kms-pattern on $conn was not ready in 30 s" >&2
-    sed 's/^/    /' "$log" >&2
-    return 1
+    bed_wait_ready "$log" '^PATTERN-READY ' 30 "kms-pattern on $conn" ||
+        return 1
+    # PATTERN-READY <connector> <W>x<H> <ID> <buffer kind>
+    read -r _ _ bed_size _ <<< "$bed_line"
 }
 
 # bed_pattern_stop PID: stop a held kms-pattern; returns its exit status
 bed_pattern_stop()
 {
-    kill -TERM "$1" 2> /dev/null || true
-    wait "$1"
+    bed_stop "$1"
 }
 
 # bed_driver_start NAME GPU-DRIVER-SHOW-OPTION...: run kms-bed/gpu-driver.py
@@ -121,30 +137,18 @@ bed_pattern_stop()
 # with that output on stderr, if it exits or is not ready within 120 s.
 bed_driver_start()
 {
-    local name=$1 log=$BED_OUT/driver-$1.log i
+    local name=$1 log=$BED_OUT/driver-$1.log
     shift
     : "${BED_QEMU:?not set: scripts/kms-bed.sh sets it when out/bin has QEMU}"
     /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/gpu-driver.py" show \
         --qemu "$BED_QEMU" --hold "$@" < /dev/null > "$log" 2>&1 &
     bed_pid=$!
-    for ((i = 0; i < 1200; i++)); do
-        grep -qx DRIVER-READY "$log" && return 0
-        if ! kill -0 "$bed_pid" 2> /dev/null; then
-            wait "$bed_pid" || true
-            sed 's/^/    /' "$log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "bed: gpu-driver $name was not ready in 120 s" >&2
-    sed 's/^/    /' "$log" >&2
-    return 1
+    bed_wait_ready "$log" '^DRIVER-READY$' 120 "gpu-driver $name"
 }
 
 # bed_driver_stop PID: stop a held gpu-driver (and its QEMU); returns its
 # exit status
 bed_driver_stop()
 {
-    kill -TERM "$1" 2> /dev/null || true
-    wait "$1"
+    bed_stop "$1"
 }

@@ -21,6 +21,23 @@ case "$frames" in
 ''|*[!0-9]*) die "FRAMES must be a whole number, not $frames" ;;
 esac
 log=$RCAR_CACHE/kms-bed/log-bench-display
+# SDL is compared only where the binary has it: ours is built without
+# (scripts/common.sh), Debian's build of the series (make debian) has it,
+# with the kms module too; then every variant runs that binary
+qemu=""
+for q in "$RCAR_CACHE"/debian/build/qemu-*/b/qemu/qemu-system-aarch64; do
+    if [ -x "$q" ] && "$q" -display help 2> /dev/null | grep -qx sdl &&
+       "$q" -display help 2> /dev/null | grep -qx kms; then
+        qemu=$q
+    fi
+done
+if [ -n "$qemu" ]; then
+    say "using Debian's build of the series, which has SDL: $qemu"
+    export KMS_BED_QEMU=$qemu
+else
+    say "no Debian build with SDL and kms (make debian makes one): SDL" \
+        "is not measured"
+fi
 say "running the display benchmark in the KMS bed ($frames frames each)"
 bash "$RCAR_TOP/scripts/kms-bed.sh" --timeout 1200 --log "$log" \
     kms-bed/scenarios/bench-display.sh "$frames" > "$log.out" 2>&1 || {
@@ -29,5 +46,5 @@ bash "$RCAR_TOP/scripts/kms-bed.sh" --timeout 1200 --log "$log" \
 }
 grep -E '^(FAIL|SKIP): ' "$log.out" || true
 echo "# make bench-display, $(date -u +%Y-%m-%d), $frames frames of" \
-    "1920x1080 per variant"
+    "1920x1080 per variant, QEMU ${qemu:-out/bin/qemu-system-aarch64}"
 cat "$log/bench-display.txt"
