@@ -11,7 +11,7 @@
 #       [--damage H:PATTERN:X,Y,W,H] [--hold]
 #   kms-bed/gpu-driver.py hostile --qemu BIN [--qemu-arg ARG ...]
 #   kms-bed/gpu-driver.py stream --qemu BIN [--qemu-arg ARG ...]
-#       --size WxH --frames N [--settle SECS]
+#       --size WxH --frames N [--in-place] [--settle SECS]
 #
 # QEMU is started as BIN -M rcar-virt -m 256 -accel qtest -qtest unix:SOCK
 # -device virtio-gpu-device,... followed by the --qemu-arg list (give the
@@ -27,7 +27,9 @@
 #         checking the exact error, that QEMU still answers and that a
 #         valid frame can still be shown afterwards.  Exit 0 iff all ok.
 # stream  benchmark: two full-size resources, N rounds of set_scanout +
-#         transfer + flush alternating between them; prints
+#         transfer + flush alternating between them (a guest that
+#         page-flips).  With --in-place, one resource is transferred and flushed each
+#         frame instead (a guest that redraws in place).  Prints
 #         "STREAM frames=N seconds=S qemu_cpu=C" (C: QEMU's user+system
 #         CPU seconds over the stream and SECS after it).
 
@@ -762,10 +764,18 @@ def cmd_stream(args):
         pair = [Resource(gpu, 1, w, h), Resource(gpu, 2, w, h)]
         pair[0].draw(1)
         pair[1].draw(2)
+        if args.in_place:
+            pair[0].show(0)
         cpu0 = cpu_seconds(qt.proc.pid)
         start = time.monotonic()
         for frame in range(args.frames):
-            pair[frame % 2].show(0)
+            if args.in_place:
+                types = gpu.submit([pair[0].transfer(), pair[0].flush()])
+                if types != [RESP['OK_NODATA']] * 2:
+                    raise GpuError('in-place frame %d: %s'
+                                   % (frame, [name(t) for t in types]))
+            else:
+                pair[frame % 2].show(0)
         seconds = time.monotonic() - start
         if args.settle:
             time.sleep(args.settle)     # let the last flips finish
@@ -1174,6 +1184,9 @@ def main():
     common(p)
     p.add_argument('--size', required=True, metavar='WxH')
     p.add_argument('--frames', type=int, required=True)
+    p.add_argument('--in-place', action='store_true',
+                   help='one resource, transfer + flush per frame (no '
+                   'set_scanout): a guest redrawing in place')
     p.add_argument('--settle', type=float, default=0, metavar='SECS',
                    help='wait this long after the last frame before '
                    "reading QEMU's CPU time")

@@ -5,7 +5,9 @@
 # frame, alternating two resources, as a guest that page-flips does)
 # through each display in one run: -display none (the floor: virtio-gpu's
 # own work), -display kms (the copy path), -display vnc with a client
-# taking every update, and -display sdl on Xvfb when the build has SDL.
+# taking every update, and -display sdl on Xvfb when the build has SDL,
+# with SDL's default (OpenGL: Mesa's llvmpipe on Xvfb) and software
+# renderers.
 # Per variant: QEMU's CPU time per guest frame, frames put on screen,
 # bytes copied per frame shown, flush-to-flip latency (kms), and the
 # ratio of each to kms.  Results: $BED_OUT/bench-display.txt.
@@ -34,7 +36,7 @@ run()
     shift
     rm -f "$trace"
     if ! line=$("$python" "$here/gpu-driver.py" stream --qemu "$BED_QEMU" \
-            --size "$size" --frames "$frames" --settle 1 \
+            --size "$size" --frames "$frames" --settle 1 ${in_place:+--in-place} \
             --qemu-log "$log" --qemu-arg=-D --qemu-arg="$trace" \
             --qemu-arg=-msg --qemu-arg=timestamp=on \
             --qemu-arg=-trace --qemu-arg=virtio_gpu_cmd_res_flush \
@@ -55,44 +57,65 @@ run()
     bed_result PASS "bench-$name"
 }
 
-run none --qemu-arg=-display --qemu-arg=none
-run kms --qemu-arg=-display \
-    --qemu-arg="kms,device=/dev/dri/card0,connector.0=Virtual-1,mode=$size"
+# variants MODE: every display once, the stream in MODE (flip: two
+# resources alternating with set_scanout, as a guest that page-flips;
+# inplace: one resource transferred and flushed, as a guest that redraws
+# in place); results are named MODE-DISPLAY
+variants()
+{
+    local mode=$1 vclient xvfb
+    in_place=""
+    [ "$mode" = flip ] || in_place=1
 
-# VNC only works when a client asks; vnc-client.py asks for every update
-vsock=/tmp/bench-vnc.sock
-rm -f "$vsock"
-"$python" "$here/vnc-client.py" "$vsock" > "$BED_OUT/bench-vnc-client.log" \
-    2>&1 &
-vclient=$!
-# (-L: VNC needs a keymap file, which the build tree lacks; Debian's
-# qemu-system-data, there for the bed's outer QEMU, has them)
-run vnc --qemu-arg=-display --qemu-arg=none --qemu-arg=-L \
-    --qemu-arg=/usr/share/qemu --qemu-arg=-vnc \
-    --qemu-arg="unix:$vsock" || true
-kill "$vclient" 2> /dev/null || true
-wait "$vclient" 2> /dev/null || true
-grep -h '^VNC ' "$BED_OUT/bench-vnc-client.log" >> "$out" || true
+    run "$mode-none" --qemu-arg=-display --qemu-arg=none
+    run "$mode-kms" --qemu-arg=-display \
+        --qemu-arg="kms,device=/dev/dri/card0,connector.0=Virtual-1,mode=$size"
 
-if "$BED_QEMU" -display help | grep -qx sdl; then
-    if command -v Xvfb > /dev/null; then
+    # VNC only works when a client asks; vnc-client.py asks for every
+    # update.  (-L: VNC needs a keymap file, which the build tree lacks;
+    # Debian's qemu-system-data, there for the bed's outer QEMU, has them)
+    rm -f "$vsock"
+    "$python" "$here/vnc-client.py" "$vsock" \
+        > "$BED_OUT/bench-$mode-vnc-client.log" 2>&1 &
+    vclient=$!
+    run "$mode-vnc" --qemu-arg=-display --qemu-arg=none --qemu-arg=-L \
+        --qemu-arg=/usr/share/qemu --qemu-arg=-vnc \
+        --qemu-arg="unix:$vsock" || true
+    kill "$vclient" 2> /dev/null || true
+    wait "$vclient" 2> /dev/null || true
+    sed -n "s/^VNC /VNC $mode /p" "$BED_OUT/bench-$mode-vnc-client.log" \
+        >> "$out" || true
+
+    if [ -z "$sdl_why" ]; then
         Xvfb :9 -screen 0 1920x1080x24 > "$BED_OUT/xvfb.log" 2>&1 &
         xvfb=$!
         sleep 2
-        DISPLAY=:9 run sdl --qemu-arg=-display --qemu-arg=sdl || true
+        # SDL's default renderer is OpenGL, on Xvfb Mesa's software GL
+        # (llvmpipe); its "software" renderer is the plain 2D path
+        DISPLAY=:9 run "$mode-sdl" --qemu-arg=-display --qemu-arg=sdl || true
+        DISPLAY=:9 SDL_RENDER_DRIVER=software run "$mode-sdl-sw" \
+            --qemu-arg=-display --qemu-arg=sdl || true
         kill "$xvfb" 2> /dev/null || true
-    else
-        bed_result SKIP bench-sdl "the host root has no Xvfb (xvfb)"
+        wait "$xvfb" 2> /dev/null || true
     fi
-else
-    bed_result SKIP bench-sdl "this QEMU is built without SDL" \
-        "(scripts/common.sh --disable-sdl)"
+}
+
+vsock=/tmp/bench-vnc.sock
+sdl_why=""
+if ! "$BED_QEMU" -display help | grep -qx sdl; then
+    sdl_why="this QEMU is built without SDL (scripts/common.sh"
+    sdl_why+=" --disable-sdl; make debian builds one with SDL)"
+elif ! command -v Xvfb > /dev/null; then
+    sdl_why="the host root has no Xvfb (xvfb)"
 fi
+[ -z "$sdl_why" ] || bed_result SKIP bench-sdl "$sdl_why"
+variants flip
+variants inplace
 bed_result SKIP bench-kms-zero-copy "the dmabuf (blob) path of -display" \
     "kms is not written yet, and this bed's virtio_gpu refuses foreign" \
     "dmabufs (docs/KMS-BED.md)"
 
-# ratios against kms, per guest frame
+# ratios against kms in the same mode, per guest frame
 "$python" - "$out" > "$out.ratios" <<'PY'
 import sys
 rows = {}
@@ -100,10 +123,10 @@ for line in open(sys.argv[1]):
     words = line.split()
     if words and words[0] != 'VNC':
         rows[words[0]] = dict(w.split('=') for w in words[1:])
-base = rows.get('kms')
 for name, r in rows.items():
     per = 1000 * float(r['qemu_cpu']) / int(r['frames'])
     line = 'PER-FRAME %s cpu_ms=%.2f' % (name, per)
+    base = rows.get(name.split('-')[0] + '-kms')
     if base and float(base['qemu_cpu']) > 0:
         line += ' vs_kms=%.2f' % (float(r['qemu_cpu']) /
                                   float(base['qemu_cpu']))
