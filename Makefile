@@ -3,12 +3,13 @@
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
+FUZZ_TIME ?= 60
 DESTDIR ?=
 QEMU := out/bin/qemu-system-aarch64
 
 .PHONY: all build run check series series-check bench-boot arm64 kvm-bed \
 	bench-placement bench-display track-upstream dist debian install lessor kms-bed \
-	check-asan migration-test clean help
+	check-asan migration-test fuzz clean help
 
 all: build
 
@@ -31,6 +32,7 @@ help:
 	@echo "make kms-bed    kms-lessord and test clients on a real KMS device (nested Linux)"
 	@echo "make check-asan our tests and a guest on an ASan+UBSan build"
 	@echo "make migration-test  live migration, savevm/loadvm, refused setups"
+	@echo "make fuzz [FUZZ_TIME=S]  generic-fuzz on rcar-virt's virtio-mmio devices, S s each"
 
 build:
 	bash scripts/build.sh
@@ -88,6 +90,9 @@ check-asan:
 
 migration-test: build
 	bash scripts/migration-test.sh --qemu $(QEMU)
+
+fuzz:
+	FUZZ_TIME="$(FUZZ_TIME)" bash scripts/fuzz.sh
 
 clean:
 	rm -rf out
