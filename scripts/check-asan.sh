@@ -123,6 +123,27 @@ else
     fail qos-test-rcar-virt "qos-test lists no rcar-virt case"
 fi
 
+# -display kms's lease client against misbehaving lessors; the sanitizers
+# write their reports (only if any) to files named after log_path
+say "-display kms against misbehaving lessors, sanitized"
+rm -f "$log_dir"/lease-san.*
+if ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$log_dir/lease-san \
+   UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$log_dir/lease-san \
+   bash "$RCAR_TOP/kms-bed/lease-client-test.sh" "$build/qemu-system-aarch64" \
+        > "$log_dir/lease-client.log" 2>&1; then
+    if compgen -G "$log_dir/lease-san.*" > /dev/null; then
+        cat "$log_dir"/lease-san.* | head -30
+        fail lease-client "sanitizer reports: $log_dir/lease-san.*"
+    else
+        n=$(grep -c '^PASS' "$log_dir/lease-client.log")
+        pass lease-client "$n cases, no report"
+    fi
+else
+    grep '^FAIL' "$log_dir/lease-client.log" ||
+        tail -5 "$log_dir/lease-client.log"
+    fail lease-client "see $log_dir/lease-client.log"
+fi
+
 # A real guest: the sanitized QEMU runs a Debian kernel's virtio drivers
 boot_log=$log_dir/boot.log
 say "booting a Debian guest on the sanitized QEMU"

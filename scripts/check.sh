@@ -239,6 +239,12 @@ say "virtio-gpu on rcar-virt driven over qtest (kms-bed/gpu-driver.py)"
 run_suite gpu-driver "$log_dir/gpu-driver.log" \
     bash "$RCAR_TOP/kms-bed/gpu-driver-test.sh" \
     "$OUT_DIR/bin/qemu-system-aarch64"
+# -display kms,lease= against a lessor that closes, sends garbage, an
+# over-long line, half a line, OK without or with a wrong fd, or ERR.
+say "-display kms against misbehaving lessors (kms-bed/fake-lessor.py)"
+run_suite lease-client "$log_dir/lease-client.log" \
+    bash "$RCAR_TOP/kms-bed/lease-client-test.sh" \
+    "$OUT_DIR/bin/qemu-system-aarch64"
 
 # --- the series as distributions take it ------------------------------
 # make dist: make series, its Buildroot patch tree and Yocto layer, in a

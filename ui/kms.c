@@ -764,6 +764,13 @@ static bool kms_card_open(KmsCard *card, Error **errp)
         if (!kms_lease_open(card, h->connector, errp)) {
             return false;
         }
+        ver = drmGetVersion(card->fd);
+        if (!ver) {
+            error_setg(errp, "lease=%s: the lease is not a DRM device; is "
+                       "the socket a DRM lessor's?", card->path);
+            goto fail;
+        }
+        drmFreeVersion(ver);
     } else {
         card->fd = open(card->path, O_RDWR | O_CLOEXEC);
         if (card->fd < 0) {
@@ -786,7 +793,8 @@ static bool kms_card_open(KmsCard *card, Error **errp)
         }
     }
     if (drmSetClientCap(card->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1)) {
-        error_setg_errno(errp, errno, "%s: universal planes", card->path);
+        error_setg_errno(errp, errno, "%s: the driver does not take "
+                         "universal planes", card->path);
         goto fail;
     }
     card->atomic = !drmSetClientCap(card->fd, DRM_CLIENT_CAP_ATOMIC, 1);
