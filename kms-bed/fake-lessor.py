@@ -14,6 +14,8 @@
 #   half         sends "OK 1 2" and closes
 #   notdrm       replies "OK 1 2 3 4 0\n" with /dev/null as the lease
 #   twofds       the same with two fds (/dev/null twice)
+#   nul          replies "OK 1\0 2 3 4 0\n" with /dev/null
+#   silent       never replies
 # and then waits for the client to close (at most 30 s).  Prints
 # "REQUEST <line>" with what it was asked.
 
@@ -23,7 +25,7 @@ import socket
 import sys
 
 BEHAVIOURS = ('close', 'garbage', 'long', 'nofd', 'err', 'half', 'notdrm',
-              'twofds')
+              'twofds', 'nul', 'silent')
 
 
 def send_fds(conn, data, fds):
@@ -68,6 +70,8 @@ def main():
         send_fds(conn, b'OK 1 2 3 4 0\n', [null])
     elif how == 'twofds':
         send_fds(conn, b'OK 1 2 3 4 0\n', [null, null])
+    elif how == 'nul':
+        send_fds(conn, b'OK 1\0 2 3 4 0\n', [null])
     if how not in ('close', 'half'):
         try:
             conn.recv(1)            # until the client closes

@@ -58,4 +58,6 @@ case_ err 'lease=.*: the lessor refused HDMI-A-1: EBUSY connector busy'
 case_ half 'lease=.*: the lessor closed the connection without a reply'
 case_ notdrm 'lease=.*: the lease is not a DRM device'
 case_ twofds 'lease=.*: the lease is not a DRM device'
+case_ nul "lease=.*: the lessor's reply holds a NUL byte"
+case_ silent 'lease=.*: the lessor did not answer in 2 s'
 exit "$failed"

@@ -192,7 +192,8 @@ mapfile -t tests < <(cd "$BUILD_DIR" &&
     "$meson" test --no-rebuild --list --suite qtest-aarch64 2>/dev/null |
     sed -n 's|.* / \(qtest-aarch64/[a-z0-9_-]*\)$|\1|p' |
     grep -v '/bios-tables-test$')
-targets=(tests/qtest/bios-tables-test)
+# qos-test's vhost-user-blk cases run qemu-storage-daemon
+targets=(tests/qtest/bios-tables-test storage-daemon/qemu-storage-daemon)
 for t in "${tests[@]}"; do
     targets+=("tests/qtest/${t#qtest-aarch64/}")
 done

@@ -33,6 +33,8 @@
 
 /* How long to wait before trying a lost card or lease again */
 #define KMS_RETRY_MS 1000
+/* How long the lessor may take to answer (docs/LESSOR.md) */
+#define KMS_LESSOR_TIMEOUT_S 2
 
 typedef struct KmsCard KmsCard;
 typedef struct KmsHead KmsHead;
@@ -274,6 +276,10 @@ static bool kms_buffer_alloc(KmsHead *h, KmsBuffer *b, Error **errp)
     }
     b->image = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, ht, b->map,
                                         b->pitch);
+    if (!b->image) {
+        error_setg(errp, "cannot wrap a buffer of %s", h->name);
+        goto fail;
+    }
     memset(b->map, 0, b->size);
     return true;
 
@@ -425,6 +431,9 @@ static int kms_head_commit(KmsHead *h, KmsBuffer *b, bool modeset,
     }
 
     req = drmModeAtomicAlloc();
+    if (!req) {
+        return -ENOMEM;
+    }
     if (modeset) {
         drmModeAtomicAddProperty(req, h->conn_id, p->conn_crtc_id,
                                  h->crtc_id);
@@ -445,9 +454,9 @@ static int kms_head_commit(KmsHead *h, KmsBuffer *b, bool modeset,
     drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_y, 0);
     drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_w, w);
     drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_h, ht);
-    ret = drmModeAtomicCommit(card->fd, req, flags, h);
+    ret = drmModeAtomicCommit(card->fd, req, flags, h) ? -errno : 0;
     drmModeAtomicFree(req);
-    return ret ? -errno : 0;
+    return ret;
 }
 
 /* Tell the guest what the screen of @h is: its mode, or nothing */
@@ -599,7 +608,9 @@ static bool kms_lease_open(KmsCard *card, const char *connector,
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     g_autofree char *req = g_strdup_printf("LEASE 1 %s\n", connector);
+    struct timeval timeout = { .tv_sec = KMS_LESSOR_TIMEOUT_S };
     char line[256];
+    char *nl = NULL;
     size_t len = 0;
     int sock, fd = -1;
     unsigned lessee;
@@ -611,6 +622,11 @@ static bool kms_lease_open(KmsCard *card, const char *connector,
     }
     pstrcpy(sa.sun_path, sizeof(sa.sun_path), card->path);
     sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* the main loop waits for the reply: a stuck lessor must not hang it */
+    if (sock >= 0) {
+        setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+        setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    }
     if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
         error_setg_errno(errp, errno, "lease=%s: cannot reach the lessor",
                          card->path);
@@ -621,7 +637,7 @@ static bool kms_lease_open(KmsCard *card, const char *connector,
                          card->path);
         goto fail;
     }
-    while (!memchr(line, '\n', len)) {
+    while (!(nl = memchr(line, '\n', len))) {
         char cbuf[CMSG_SPACE(sizeof(int))];
         struct iovec iov = { line + len, sizeof(line) - 1 - len };
         struct msghdr msg = {
@@ -639,6 +655,11 @@ static bool kms_lease_open(KmsCard *card, const char *connector,
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
         if (n < 0 && errno == EINTR) {
             continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            error_setg(errp, "lease=%s: the lessor did not answer in %d s",
+                       card->path, KMS_LESSOR_TIMEOUT_S);
+            goto fail;
         }
         if (n <= 0) {
             error_setg(errp, "lease=%s: the lessor closed the connection "
@@ -666,8 +687,12 @@ static bool kms_lease_open(KmsCard *card, const char *connector,
         }
         len += n;
     }
-    line[len] = '\0';
-    *strchr(line, '\n') = '\0';
+    *nl = '\0';
+    if (strlen(line) != nl - line) {
+        error_setg(errp, "lease=%s: the lessor's reply holds a NUL byte",
+                   card->path);
+        goto fail;
+    }
     if (g_str_has_prefix(line, "ERR ")) {
         error_setg(errp, "lease=%s: the lessor refused %s: %s", card->path,
                    connector, line + 4);
@@ -718,7 +743,8 @@ static void kms_card_read(void *opaque)
         .page_flip_handler2 = kms_flip_done,
     };
 
-    if (drmHandleEvent(card->fd, &ev)) {
+    if (drmHandleEvent(card->fd, &ev) &&
+        errno != EINTR && errno != EAGAIN) {
         kms_card_lost(card, strerror(errno));
     }
 }
@@ -854,9 +880,9 @@ static void kms_card_retry(KmsCard *card)
         KmsHead *h = g_ptr_array_index(card->heads, i);
 
         kms_head_tell_guest(h);
-        if (h->surface) {
-            dpy_gfx_update_full(h->dcl.con);
-        }
+        /* the surface may have changed while the card was away */
+        kms_head_place(h);
+        kms_head_present(h);
     }
 }
 
@@ -1007,11 +1033,17 @@ static void kms_head_place(KmsHead *h)
                                              sw, sh,
                                              surface_data(h->surface),
                                              surface_stride(h->surface));
+        /* in double: 16.16 fixed point overflows from 32768 pixels */
         pixman_transform_init_scale(&t,
-                                    pixman_int_to_fixed(sw) / h->dst.width,
-                                    pixman_int_to_fixed(sh) / h->dst.height);
-        pixman_image_set_transform(h->scaled, &t);
-        pixman_image_set_filter(h->scaled, PIXMAN_FILTER_BILINEAR, NULL, 0);
+                                    pixman_double_to_fixed((double)sw /
+                                                           h->dst.width),
+                                    pixman_double_to_fixed((double)sh /
+                                                           h->dst.height));
+        if (h->scaled) {
+            pixman_image_set_transform(h->scaled, &t);
+            pixman_image_set_filter(h->scaled, PIXMAN_FILTER_BILINEAR,
+                                    NULL, 0);
+        }
     }
     h->dst.x = (mw - h->dst.width) / 2;
     h->dst.y = (mh - h->dst.height) / 2;
