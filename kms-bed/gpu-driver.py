@@ -86,6 +86,7 @@ S_FEATURES_OK = 8
 S_NEEDS_RESET = 0x40
 S_FAILED = 0x80
 F_VERSION_1_HIGH = 1 << 0          # feature bit 32, in the upper word
+F_RESOURCE_BLOB = 1 << 3           # VIRTIO_GPU_F_RESOURCE_BLOB
 
 DESC_F_NEXT = 1
 DESC_F_WRITE = 2
@@ -99,6 +100,8 @@ CMD_RESOURCE_FLUSH = 0x0104
 CMD_TRANSFER_TO_HOST_2D = 0x0105
 CMD_RESOURCE_ATTACH_BACKING = 0x0106
 CMD_RESOURCE_DETACH_BACKING = 0x0107
+CMD_RESOURCE_CREATE_BLOB = 0x010c
+CMD_SET_SCANOUT_BLOB = 0x010d
 CMD_UPDATE_CURSOR = 0x0300
 CMD_MOVE_CURSOR = 0x0301
 
@@ -115,6 +118,7 @@ RESP_NAMES = {
 RESP = {name: code for code, name in RESP_NAMES.items()}
 
 FORMAT_B8G8R8X8 = 2
+BLOB_MEM_GUEST = 1
 HDR_SIZE = 24
 RESP_SLOT = 0x200                   # room for the display info (408 bytes)
 MAX_SCANOUTS = 16
@@ -305,8 +309,9 @@ class Queue:
 
 
 class Gpu:
-    def __init__(self, qt):
+    def __init__(self, qt, blob=False):
         self.qt = qt
+        self.blob = blob
         self.base = None
         for i in range(MMIO_COUNT):
             base = MMIO_BASE + i * MMIO_STRIDE
@@ -348,13 +353,17 @@ class Gpu:
         if not high & F_VERSION_1_HIGH:
             fail('the device does not offer VIRTIO_F_VERSION_1 '
                  '(features 0x%08x%08x)' % (high, low))
+        if self.blob and not low & F_RESOURCE_BLOB:
+            fail('the device does not offer VIRTIO_GPU_F_RESOURCE_BLOB '
+                 '(blob=true missing?)')
         self.setreg(R_DRV_FEATURES_SEL, 0)
-        self.setreg(R_DRV_FEATURES, 0)
+        self.setreg(R_DRV_FEATURES, F_RESOURCE_BLOB if self.blob else 0)
         self.setreg(R_DRV_FEATURES_SEL, 1)
         self.setreg(R_DRV_FEATURES, F_VERSION_1_HIGH)
         self.setreg(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK)
         if not self.status() & S_FEATURES_OK:
-            fail('the device refused FEATURES_OK for VIRTIO_F_VERSION_1')
+            fail('the device refused FEATURES_OK for VIRTIO_F_VERSION_1%s'
+                 % (' and RESOURCE_BLOB' if self.blob else ''))
         self.queues = [self.setup_queue(0, 64), self.setup_queue(1, 16)]
         self.setreg(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK |
                     S_DRIVER_OK)
@@ -496,6 +505,22 @@ def req_attach(rid, entries, nr=None):
     return hdr(CMD_RESOURCE_ATTACH_BACKING) + body, HDR_SIZE
 
 
+def req_create_blob(rid, entries, size):
+    body = struct.pack('<IIIIQQ', rid, BLOB_MEM_GUEST, 0, len(entries), 0,
+                       size)
+    for addr, length in entries:
+        body += struct.pack('<QII', addr, length, 0)
+    return hdr(CMD_RESOURCE_CREATE_BLOB) + body, HDR_SIZE
+
+
+def req_set_scanout_blob(sid, rid, w, h, stride):
+    return (hdr(CMD_SET_SCANOUT_BLOB) +
+            struct.pack('<IIIIIIIIII', 0, 0, w, h, sid, rid, w, h,
+                        FORMAT_B8G8R8X8, 0) +
+            struct.pack('<4I', stride, 0, 0, 0) +
+            struct.pack('<4I', 0, 0, 0, 0), HDR_SIZE)
+
+
 def req_detach(rid):
     return (hdr(CMD_RESOURCE_DETACH_BACKING) + struct.pack('<II', rid, 0),
             HDR_SIZE)
@@ -571,12 +596,17 @@ class Resource:
         self.stride = w * 4
         self.size = self.stride * h
         self.addr = gpu.alloc(self.size)
-        expect(gpu, req_create(rid, w, h), what='resource_create_2d %d' % rid)
         entries = []
         for off in range(0, self.size, 0x100000):
             entries.append((self.addr + off, min(0x100000, self.size - off)))
-        expect(gpu, req_attach(rid, entries),
-               what='attach_backing %d (%d entries)' % (rid, len(entries)))
+        self.create(entries)
+
+    def create(self, entries):
+        expect(self.gpu, req_create(self.rid, self.w, self.h),
+               what='resource_create_2d %d' % self.rid)
+        expect(self.gpu, req_attach(self.rid, entries),
+               what='attach_backing %d (%d entries)'
+               % (self.rid, len(entries)))
 
     def draw(self, pid):
         self.gpu.qt.write(self.addr, pattern_image(pid, self.w, self.h))
@@ -600,10 +630,38 @@ class Resource:
     def scanout(self, sid):
         return req_set_scanout(sid, self.rid, 0, 0, self.w, self.h)
 
+    def update(self, x=0, y=0, w=None, h=None):
+        """make the drawing in guest memory the resource's picture"""
+        return [self.transfer(x, y, w, h), self.flush(x, y, w, h)]
+
     def show(self, sid):
-        types = self.gpu.submit([self.scanout(sid), self.transfer(),
-                                 self.flush()])
+        types = self.gpu.submit([self.scanout(sid)] + self.update())
         what = ('set_scanout', 'transfer_to_host_2d', 'resource_flush')
+        for t, w in zip(types, what):
+            if t != RESP['OK_NODATA']:
+                raise GpuError('%s of resource %d on head %d: %s'
+                               % (w, self.rid, sid, name(t)))
+
+
+class BlobResource(Resource):
+    """the same picture as a guest-memory blob resource: the device
+    reads guest memory itself (a udmabuf), nothing is transferred"""
+
+    def create(self, entries):
+        expect(self.gpu, req_create_blob(self.rid, entries, self.size),
+               what='resource_create_blob %d (%d entries)'
+               % (self.rid, len(entries)))
+
+    def scanout(self, sid):
+        return req_set_scanout_blob(sid, self.rid, self.w, self.h,
+                                    self.stride)
+
+    def update(self, x=0, y=0, w=None, h=None):
+        return [self.flush(x, y, w, h)]
+
+    def show(self, sid):
+        types = self.gpu.submit([self.scanout(sid)] + self.update())
+        what = ('set_scanout_blob', 'resource_flush')
         for t, w in zip(types, what):
             if t != RESP['OK_NODATA']:
                 raise GpuError('%s of resource %d on head %d: %s'
@@ -650,9 +708,16 @@ def parse_damage(text):
 
 def start_qemu(args, max_outputs, qmp=None):
     devopts = ',max_outputs=%d' % max_outputs
+    extra = []
     if getattr(args, 'gpu_id', None):
         devopts += ',id=' + args.gpu_id
-    return QTest(args.qemu, devopts, args.qemu_arg or [], qmp,
+    if getattr(args, 'blob', False):
+        # blob resources are udmabufs: guest RAM must be a memfd
+        devopts += ',blob=true'
+        extra = ['-object', 'memory-backend-memfd,id=gpu-driver-ram,'
+                 'size=%dM' % RAM_MB, '-machine',
+                 'memory-backend=gpu-driver-ram']
+    return QTest(args.qemu, devopts, extra + (args.qemu_arg or []), qmp,
                  getattr(args, 'qemu_log', None))
 
 
@@ -703,7 +768,7 @@ def cmd_show(args):
     max_outputs = args.max_outputs or max(ids) + 1
     qt = start_qemu(args, max_outputs, args.qmp)
     try:
-        gpu = Gpu(qt)
+        gpu = Gpu(qt, args.blob)
         modes = display_info(gpu)
         log('device has %d scanouts; display info: %s'
             % (gpu.num_scanouts,
@@ -711,8 +776,9 @@ def cmd_show(args):
                                          m[1], m[2])
                          for i, m in enumerate(modes[:max_outputs]))))
         resources = {}
+        kind = BlobResource if args.blob else Resource
         for n, (head, pid, w, h) in enumerate(heads):
-            res = Resource(gpu, n + 1, w, h)
+            res = kind(gpu, n + 1, w, h)
             res.draw(pid)
             res.show(head)
             resources[head] = res
@@ -725,10 +791,10 @@ def cmd_show(args):
                 fail('--damage rectangle is outside the %dx%d resource'
                      % (res.w, res.h))
             res.draw_rect(pid, x, y, w, h)
-            types = gpu.submit([res.transfer(x, y, w, h),
-                                res.flush(x, y, w, h)])
-            if types != [RESP['OK_NODATA']] * 2:
-                raise GpuError('damage transfer/flush: %s'
+            reqs = res.update(x, y, w, h)
+            types = gpu.submit(reqs)
+            if types != [RESP['OK_NODATA']] * len(reqs):
+                raise GpuError('damage update: %s'
                                % ', '.join(name(t) for t in types))
         print('DRIVER-READY', flush=True)
         if args.hold:
@@ -1176,6 +1242,9 @@ def main():
                    metavar='H:PATTERN:WxH')
     p.add_argument('--damage', metavar='H:PATTERN:X,Y,W,H')
     p.add_argument('--max-outputs', type=int)
+    p.add_argument('--blob', action='store_true',
+                   help='blob resources in guest memory (blob=true, a '
+                   'memfd for RAM): dmabuf scanouts')
     p.add_argument('--hold', action='store_true',
                    help='keep QEMU until stdin closes or SIGTERM')
     p = sub.add_parser('hostile', help='bad requests, TAP output')

@@ -8,7 +8,10 @@
  * daemon (lease=, see kms-lessord(8) and docs/system/arm/rcar-virt.rst).
  * Frames go to double-buffered dumb buffers: only the damaged rectangles
  * are copied, and a non-blocking atomic commit flips them; the flip event
- * is read by a main loop fd handler.  No threads.
+ * is read by a main loop fd handler.  No threads.  A guest buffer that
+ * comes as a dmabuf (virtio-gpu blob resources) is imported with PRIME
+ * and scanned out as it is, with no copy, when the card takes it; else
+ * it is mapped and copied like a surface.
  *
  * Copyright (c) 2026 The qemu-rcar authors
  */
@@ -17,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/dma-buf.h>
 #include <linux/netlink.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -27,7 +31,9 @@
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
+#include "qom/object.h"
 #include "ui/console.h"
+#include "ui/dmabuf.h"
 #include "ui/qemu-pixman.h"
 #include "trace.h"
 
@@ -35,6 +41,8 @@
 #define KMS_RETRY_MS 1000
 /* How long the lessor may take to answer (docs/LESSOR.md) */
 #define KMS_LESSOR_TIMEOUT_S 2
+/* Framebuffers of guest buffers kept per head (a guest flips 2 or 3) */
+#define KMS_IMPORTS 4
 
 typedef struct KmsCard KmsCard;
 typedef struct KmsHead KmsHead;
@@ -48,6 +56,21 @@ typedef struct KmsBuffer {
     pixman_image_t *image;      /* the mapping, as XRGB8888 */
     pixman_region32_t damage;   /* what it lacks of the current frame */
 } KmsBuffer;
+
+typedef struct KmsRect {
+    uint32_t x, y, w, h;
+} KmsRect;
+
+/* A guest dmabuf made a framebuffer of the card */
+typedef struct KmsImport {
+    dev_t dev;                  /* which dmabuf: its inode */
+    ino_t ino;
+    uint32_t width, height, stride, fourcc;
+    uint64_t modifier;
+    uint32_t handle;
+    uint32_t fb_id;             /* 0: the slot is free */
+    uint64_t used;              /* for least recently used */
+} KmsImport;
 
 typedef struct KmsProps {
     uint32_t conn_crtc_id;
@@ -79,15 +102,28 @@ struct KmsHead {
     uint32_t mode_blob;
     KmsProps props;
     KmsBuffer buf[2];
-    int front;                  /* buffer on screen, -1 before the first */
+    int front;                  /* buffer on screen, -1: none of them */
+    int next_front;             /* the same, once the pending flip is done */
     bool flip_pending;
+    KmsImport imports[KMS_IMPORTS];
+    KmsImport *import;          /* the guest buffer to scan out, or NULL */
+    KmsImport *front_import;    /* the one on screen, or NULL */
+    KmsImport *next_import;     /* the same, once the pending flip is done */
+    uint64_t import_clock;
     bool up;
     bool unplugged;             /* its connector is disconnected */
 
-    /* what the console shows */
+    /* what the console shows: a surface, or a guest dmabuf */
     DisplaySurface *surface;
-    pixman_image_t *scaled;     /* surface view scaled to the screen */
-    pixman_rectangle16_t dst;   /* where the surface lands on screen */
+    QemuDmaBuf *dmabuf;
+    void *dmabuf_map;           /* @dmabuf mapped, when it is copied */
+    size_t dmabuf_map_size;
+    pixman_image_t *dmabuf_image;
+    bool copy_said;             /* told the user that it is copied */
+    bool import_refused;        /* a flip to a guest buffer failed */
+    pixman_image_t *src;        /* the picture to copy, or NULL */
+    pixman_image_t *scaled;     /* @src scaled to the screen */
+    KmsRect dst;                /* where the picture lands on screen */
     bool dirty;                 /* the screen is behind the console */
 
     uint64_t frames;
@@ -288,11 +324,119 @@ fail:
     return false;
 }
 
+static void kms_import_free(KmsHead *h, KmsImport *e)
+{
+    int fd = h->card->fd;
+    bool shared = false;
+
+    if (e->fb_id && fd >= 0) {
+        drmModeRmFB(fd, e->fb_id);
+    }
+    /* PRIME gives one handle per dmabuf: close it with its last user */
+    for (int i = 0; i < KMS_IMPORTS; i++) {
+        KmsImport *o = &h->imports[i];
+
+        shared |= o != e && o->handle == e->handle;
+    }
+    if (e->handle && !shared && fd >= 0) {
+        drmCloseBufferHandle(fd, e->handle);
+    }
+    if (h->import == e) {
+        h->import = NULL;
+    }
+    if (h->front_import == e) {
+        h->front_import = NULL;
+    }
+    if (h->next_import == e) {
+        h->next_import = NULL;
+    }
+    memset(e, 0, sizeof(*e));
+}
+
+/*
+ * The framebuffer of @buf on @h's card: cached, or imported with PRIME.
+ * Returns NULL with @errp set when the card does not take the buffer.
+ */
+static KmsImport *kms_import_get(KmsHead *h, QemuDmaBuf *buf, Error **errp)
+{
+    int card_fd = h->card->fd, fd = qemu_dmabuf_get_fd(buf);
+    uint32_t width = qemu_dmabuf_get_backing_width(buf);
+    uint32_t height = qemu_dmabuf_get_backing_height(buf);
+    uint32_t stride = qemu_dmabuf_get_stride(buf);
+    uint32_t fourcc = qemu_dmabuf_get_fourcc(buf);
+    uint64_t modifier = qemu_dmabuf_get_modifier(buf);
+    uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+    uint64_t modifiers[4] = { 0 };
+    KmsImport *e = NULL;
+    struct stat st;
+
+    if (fd < 0 || fstat(fd, &st)) {
+        error_setg(errp, "the guest buffer has no usable dmabuf");
+        return NULL;
+    }
+    for (int i = 0; i < KMS_IMPORTS; i++) {
+        KmsImport *o = &h->imports[i];
+
+        if (o->fb_id && o->dev == st.st_dev && o->ino == st.st_ino &&
+            o->width == width && o->height == height &&
+            o->stride == stride && o->fourcc == fourcc &&
+            o->modifier == modifier) {
+            o->used = ++h->import_clock;
+            return o;
+        }
+    }
+    /* a free slot, else the least recently used one not on screen */
+    for (int i = 0; i < KMS_IMPORTS; i++) {
+        KmsImport *o = &h->imports[i];
+
+        if (o == h->import || o == h->front_import ||
+            (h->flip_pending && o == h->next_import)) {
+            continue;
+        }
+        if (!e || !o->fb_id || (e->fb_id && o->used < e->used)) {
+            e = o;
+        }
+    }
+    assert(e);
+    kms_import_free(h, e);
+
+    if (drmPrimeFDToHandle(card_fd, fd, &e->handle)) {
+        error_setg_errno(errp, errno, "the card does not import it");
+        return NULL;
+    }
+    handles[0] = e->handle;
+    pitches[0] = stride;
+    modifiers[0] = modifier;
+    if (drmModeAddFB2WithModifiers(card_fd, width, height, fourcc, handles,
+                                   pitches, offsets, modifiers, &e->fb_id,
+                                   modifier == DRM_FORMAT_MOD_INVALID ?
+                                   0 : DRM_MODE_FB_MODIFIERS)) {
+        error_setg_errno(errp, errno, "the card makes no framebuffer of it "
+                         "(fourcc 0x%x, modifier 0x%" PRIx64 ")", fourcc,
+                         modifier);
+        e->fb_id = 0;
+        kms_import_free(h, e);
+        return NULL;
+    }
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    e->width = width;
+    e->height = height;
+    e->stride = stride;
+    e->fourcc = fourcc;
+    e->modifier = modifier;
+    e->used = ++h->import_clock;
+    return e;
+}
+
 /* Everything of @h that lives on its card */
 static void kms_head_down(KmsHead *h)
 {
     KmsCard *card = h->card;
 
+    for (int i = 0; i < KMS_IMPORTS; i++) {
+        kms_import_free(h, &h->imports[i]);
+    }
     for (int i = 0; i < 2; i++) {
         kms_buffer_free(card, &h->buf[i]);
     }
@@ -406,29 +550,36 @@ static bool kms_head_find_props(KmsHead *h, Error **errp)
 }
 
 /*
- * Show buffer @b on @h: an atomic commit (with the mode when @modeset),
- * or the legacy calls on a driver without atomic modesetting.
+ * Show framebuffer @fb_id on @h, its @src rectangle on the @dst one of
+ * the screen (NULL: all of both): an atomic commit (with the mode when
+ * @modeset), or the legacy calls on a driver without atomic modesetting,
+ * which only show whole screen-sized framebuffers.
  */
-static int kms_head_commit(KmsHead *h, KmsBuffer *b, bool modeset,
-                           uint32_t flags)
+static int kms_head_commit(KmsHead *h, uint32_t fb_id, const KmsRect *src,
+                           const KmsRect *dst, bool modeset, uint32_t flags)
 {
     KmsCard *card = h->card;
     KmsProps *p = &h->props;
     drmModeAtomicReq *req;
-    uint32_t w = h->mode.hdisplay, ht = h->mode.vdisplay;
+    KmsRect all = { 0, 0, h->mode.hdisplay, h->mode.vdisplay };
     int ret;
 
     if (!card->atomic) {
+        if (src || dst) {
+            return -ENOTSUP;
+        }
         if (modeset) {
-            return drmModeSetCrtc(card->fd, h->crtc_id, b->fb_id, 0, 0,
+            return drmModeSetCrtc(card->fd, h->crtc_id, fb_id, 0, 0,
                                   &h->conn_id, 1, &h->mode) ? -errno : 0;
         }
         if (flags & DRM_MODE_ATOMIC_TEST_ONLY) {
             return 0;
         }
-        return drmModePageFlip(card->fd, h->crtc_id, b->fb_id,
+        return drmModePageFlip(card->fd, h->crtc_id, fb_id,
                                DRM_MODE_PAGE_FLIP_EVENT, h) ? -errno : 0;
     }
+    src = src ?: &all;
+    dst = dst ?: &all;
 
     req = drmModeAtomicAlloc();
     if (!req) {
@@ -442,18 +593,21 @@ static int kms_head_commit(KmsHead *h, KmsBuffer *b, bool modeset,
         drmModeAtomicAddProperty(req, h->crtc_id, p->crtc_active, 1);
         flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
     }
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_fb_id, b->fb_id);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_fb_id, fb_id);
     drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_id, h->crtc_id);
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_x, 0);
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_y, 0);
+    /* the source in 16.16 fixed point */
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_x,
+                             (uint64_t)src->x << 16);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_y,
+                             (uint64_t)src->y << 16);
     drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_w,
-                             (uint64_t)w << 16);
+                             (uint64_t)src->w << 16);
     drmModeAtomicAddProperty(req, h->plane_id, p->plane_src_h,
-                             (uint64_t)ht << 16);
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_x, 0);
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_y, 0);
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_w, w);
-    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_h, ht);
+                             (uint64_t)src->h << 16);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_x, dst->x);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_y, dst->y);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_w, dst->w);
+    drmModeAtomicAddProperty(req, h->plane_id, p->plane_crtc_h, dst->h);
     ret = drmModeAtomicCommit(card->fd, req, flags, h) ? -errno : 0;
     drmModeAtomicFree(req);
     return ret;
@@ -571,9 +725,10 @@ static bool kms_head_up(KmsHead *h, Error **errp)
             goto out;
         }
     }
-    ret = kms_head_commit(h, &h->buf[0], true, DRM_MODE_ATOMIC_TEST_ONLY);
+    ret = kms_head_commit(h, h->buf[0].fb_id, NULL, NULL, true,
+                          DRM_MODE_ATOMIC_TEST_ONLY);
     if (!ret) {
-        ret = kms_head_commit(h, &h->buf[0], true, 0);
+        ret = kms_head_commit(h, h->buf[0].fb_id, NULL, NULL, true, 0);
     }
     if (ret) {
         error_setg_errno(errp, -ret, "cannot set mode %ux%u@%u on %s",
@@ -728,7 +883,8 @@ static void kms_flip_done(int fd, unsigned int seq, unsigned int sec,
         return;
     }
     h->flip_pending = false;
-    h->front = !h->front;
+    h->front = h->next_front;
+    h->front_import = h->next_import;
     trace_kms_flip_done(h->name, h->frames);
     if (h->dirty) {
         kms_head_present(h);
@@ -1000,58 +1156,276 @@ static void kms_uevent_open(void)
     qemu_set_fd_handler(fd, kms_uevent_read, NULL, NULL);
 }
 
-/* Work out where the surface goes on the screen, and damage it all */
+/*
+ * Where a @sw x @sh picture goes on @h's screen: centred with black
+ * around it, or scaled down to fit, keeping its aspect.
+ */
+static void kms_fit(KmsHead *h, uint32_t sw, uint32_t sh, KmsRect *dst)
+{
+    uint32_t mw = h->mode.hdisplay, mh = h->mode.vdisplay;
+
+    if (sw <= mw && sh <= mh) {
+        dst->w = sw;
+        dst->h = sh;
+    } else if ((uint64_t)sw * mh > (uint64_t)sh * mw) {
+        dst->w = mw;
+        dst->h = MAX(1, (uint64_t)sh * mw / sw);
+    } else {
+        dst->h = mh;
+        dst->w = MAX(1, (uint64_t)sw * mh / sh);
+    }
+    dst->x = (mw - dst->w) / 2;
+    dst->y = (mh - dst->h) / 2;
+}
+
+/* The part of its buffer that a guest dmabuf shows */
+static KmsRect kms_dmabuf_rect(QemuDmaBuf *buf)
+{
+    return (KmsRect) {
+        qemu_dmabuf_get_x(buf), qemu_dmabuf_get_y(buf),
+        qemu_dmabuf_get_width(buf), qemu_dmabuf_get_height(buf),
+    };
+}
+
+static void kms_head_unmap_dmabuf(KmsHead *h)
+{
+    if (h->src && h->src == h->dmabuf_image) {
+        h->src = NULL;
+    }
+    if (h->dmabuf_image) {
+        pixman_image_unref(h->dmabuf_image);
+        h->dmabuf_image = NULL;
+    }
+    if (h->dmabuf_map) {
+        munmap(h->dmabuf_map, h->dmabuf_map_size);
+        h->dmabuf_map = NULL;
+    }
+}
+
+/*
+ * Map @h's dmabuf to copy from it.  The geometry comes from the guest:
+ * check that it lies inside the buffer before reading through it.
+ */
+static bool kms_head_map_dmabuf(KmsHead *h, Error **errp)
+{
+    QemuDmaBuf *buf = h->dmabuf;
+    KmsRect r = kms_dmabuf_rect(buf);
+    uint32_t stride = qemu_dmabuf_get_stride(buf);
+    uint32_t fourcc = qemu_dmabuf_get_fourcc(buf);
+    pixman_format_code_t format = qemu_drm_format_to_pixman(fourcc);
+    int fd = qemu_dmabuf_get_fd(buf);
+    uint64_t bpp, end;
+    off_t size;
+    void *map;
+
+    if (h->dmabuf_image) {
+        return true;
+    }
+    if (!format || qemu_dmabuf_get_modifier(buf) != DRM_FORMAT_MOD_LINEAR) {
+        error_setg(errp, "QEMU cannot read its format (fourcc 0x%x, "
+                   "modifier 0x%" PRIx64 ")", fourcc,
+                   qemu_dmabuf_get_modifier(buf));
+        return false;
+    }
+    bpp = PIXMAN_FORMAT_BPP(format) / 8;
+    size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+    if (size <= 0) {
+        error_setg(errp, "its dmabuf has no size");
+        return false;
+    }
+    end = (uint64_t)(r.y + r.h) * stride;
+    if (!r.w || !r.h || stride % 4 || (uint64_t)(r.x + r.w) * bpp > stride ||
+        end > size) {
+        error_setg(errp, "%ux%u at %u,%u with stride %u does not fit its "
+                   "%" PRId64 " bytes", r.w, r.h, r.x, r.y, stride,
+                   (int64_t)size);
+        return false;
+    }
+    map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map its dmabuf");
+        return false;
+    }
+    h->dmabuf_map = map;
+    h->dmabuf_map_size = size;
+    h->dmabuf_image = pixman_image_create_bits(format, r.w, r.h,
+                                               (uint32_t *)((uint8_t *)map +
+                                               r.y * stride + r.x * bpp),
+                                               stride);
+    if (!h->dmabuf_image) {
+        kms_head_unmap_dmabuf(h);
+        error_setg(errp, "cannot wrap its mapping");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Scan @h's dmabuf out as it is, if the card takes it: imported, and a
+ * TEST_ONLY commit passes (format, stride, position, scaling).
+ */
+static bool kms_head_import(KmsHead *h, Error **errp)
+{
+    KmsRect src = kms_dmabuf_rect(h->dmabuf);
+    KmsImport *e;
+    int ret;
+
+    if (!h->card->atomic) {
+        error_setg(errp, "the card has no atomic modesetting");
+        return false;
+    }
+    if (qemu_dmabuf_get_y0_top(h->dmabuf)) {
+        error_setg(errp, "it is upside down");
+        return false;
+    }
+    e = kms_import_get(h, h->dmabuf, errp);
+    if (!e) {
+        return false;
+    }
+    kms_fit(h, src.w, src.h, &h->dst);
+    ret = kms_head_commit(h, e->fb_id, &src, &h->dst, false,
+                          DRM_MODE_ATOMIC_TEST_ONLY);
+    if (ret) {
+        error_setg_errno(errp, -ret, "the card does not scan it out %ux%u "
+                         "at %u,%u", h->dst.w, h->dst.h, h->dst.x, h->dst.y);
+        return false;
+    }
+    h->import = e;
+    return true;
+}
+
+/*
+ * Work out how the console's picture (surface or dmabuf) gets on the
+ * screen, and damage all of it.
+ */
 static void kms_head_place(KmsHead *h)
 {
+    Error *err = NULL;
     uint32_t sw, sh, mw = h->mode.hdisplay, mh = h->mode.vdisplay;
 
     if (h->scaled) {
         pixman_image_unref(h->scaled);
         h->scaled = NULL;
     }
-    if (!h->surface || !h->up) {
+    h->import = NULL;
+    h->src = NULL;
+    if (!h->up) {
         return;
     }
-    sw = surface_width(h->surface);
-    sh = surface_height(h->surface);
-    if (sw <= mw && sh <= mh) {
-        /* centred, black around it */
-        h->dst.width = sw;
-        h->dst.height = sh;
+    if (h->dmabuf) {
+        bool zero_copy = (!kms_opts->has_zero_copy || kms_opts->zero_copy) &&
+                         !h->import_refused;
+
+        if (zero_copy && kms_head_import(h, &err)) {
+            trace_kms_dmabuf(h->name, h->dst.w, h->dst.h,
+                             qemu_dmabuf_get_fourcc(h->dmabuf),
+                             h->import->fb_id);
+            h->dirty = true;
+            return;
+        }
+        if (err && !h->copy_said) {
+            info_report("%s: copying the guest's buffers: %s", h->name,
+                        error_get_pretty(err));
+            h->copy_said = true;
+        }
+        error_free(err);
+        err = NULL;
+        if (!kms_head_map_dmabuf(h, &err)) {
+            warn_report("%s: cannot show the guest's buffer: %s", h->name,
+                        error_get_pretty(err));
+            error_free(err);
+            return;
+        }
+        trace_kms_dmabuf(h->name, pixman_image_get_width(h->dmabuf_image),
+                         pixman_image_get_height(h->dmabuf_image),
+                         qemu_dmabuf_get_fourcc(h->dmabuf), 0);
+        h->src = h->dmabuf_image;
+    } else if (h->surface) {
+        h->src = h->surface->image;
     } else {
-        /* too big: scaled down to fit, keeping its aspect */
+        return;
+    }
+    sw = pixman_image_get_width(h->src);
+    sh = pixman_image_get_height(h->src);
+    kms_fit(h, sw, sh, &h->dst);
+    if (sw > h->dst.w) {
+        /* too big: scaled down */
         pixman_transform_t t;
 
-        if ((uint64_t)sw * mh > (uint64_t)sh * mw) {
-            h->dst.width = mw;
-            h->dst.height = MAX(1, (uint64_t)sh * mw / sw);
-        } else {
-            h->dst.height = mh;
-            h->dst.width = MAX(1, (uint64_t)sw * mh / sh);
-        }
-        h->scaled = pixman_image_create_bits(surface_format(h->surface),
+        h->scaled = pixman_image_create_bits(pixman_image_get_format(h->src),
                                              sw, sh,
-                                             surface_data(h->surface),
-                                             surface_stride(h->surface));
+                                             pixman_image_get_data(h->src),
+                                             pixman_image_get_stride(h->src));
         /* in double: 16.16 fixed point overflows from 32768 pixels */
         pixman_transform_init_scale(&t,
                                     pixman_double_to_fixed((double)sw /
-                                                           h->dst.width),
+                                                           h->dst.w),
                                     pixman_double_to_fixed((double)sh /
-                                                           h->dst.height));
+                                                           h->dst.h));
         if (h->scaled) {
             pixman_image_set_transform(h->scaled, &t);
             pixman_image_set_filter(h->scaled, PIXMAN_FILTER_BILINEAR,
                                     NULL, 0);
         }
     }
-    h->dst.x = (mw - h->dst.width) / 2;
-    h->dst.y = (mh - h->dst.height) / 2;
     for (int i = 0; i < 2; i++) {
         pixman_region32_fini(&h->buf[i].damage);
         pixman_region32_init_rect(&h->buf[i].damage, 0, 0, mw, mh);
     }
     h->dirty = true;
+}
+
+/* Sync a CPU read of @h's dmabuf with the devices that write it */
+static void kms_head_sync_dmabuf(KmsHead *h, uint64_t flags)
+{
+    struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_READ };
+
+    if (h->src == h->dmabuf_image) {
+        /* drmIoctl() retries on EINTR; a failure only risks a stale read */
+        drmIoctl(qemu_dmabuf_get_fd(h->dmabuf), DMA_BUF_IOCTL_SYNC, &sync);
+    }
+}
+
+/* A flip failed with -@err: the card is gone, or try again later */
+static void kms_head_flip_failed(KmsHead *h, int err)
+{
+    trace_kms_flip_failed(h->name, err);
+    warn_report_once("%s: page flip failed: %s; retrying", h->name,
+                     strerror(err));
+    if (err == ENODEV) {
+        kms_card_lost(h->card, strerror(err));
+    }
+}
+
+/* Flip to the guest buffer itself */
+static void kms_head_present_import(KmsHead *h)
+{
+    KmsRect src = kms_dmabuf_rect(h->dmabuf);
+    int ret;
+
+    ret = kms_head_commit(h, h->import->fb_id, &src, &h->dst, false,
+                          DRM_MODE_ATOMIC_NONBLOCK |
+                          DRM_MODE_PAGE_FLIP_EVENT);
+    if (ret == -EINVAL || ret == -ERANGE) {
+        /* TEST_ONLY let it through, but the card does not want it now */
+        info_report("%s: copying the guest's buffers: the card refused "
+                    "to flip to one (%s)", h->name, strerror(-ret));
+        h->copy_said = true;
+        h->import_refused = true;
+        kms_head_place(h);
+        kms_head_present(h);
+        return;
+    }
+    if (ret) {
+        kms_head_flip_failed(h, -ret);
+        return;
+    }
+    h->next_front = -1;
+    h->next_import = h->import;
+    h->flip_pending = true;
+    h->dirty = false;
+    h->frames++;
+    trace_kms_flip(h->name, h->frames, 0);
 }
 
 /* Bring the back buffer up to date with the console and flip to it */
@@ -1060,19 +1434,27 @@ static void kms_head_present(KmsHead *h)
     KmsBuffer *b;
     pixman_box32_t *box;
     pixman_region32_t inside;
-    int n, ret;
+    int n, ret, back;
     uint64_t bytes = 0;
     int bpp;
 
-    if (!h->up || h->flip_pending || !h->surface) {
+    if (!h->up || h->flip_pending) {
         return;
     }
-    b = &h->buf[!h->front];
-    bpp = DIV_ROUND_UP(PIXMAN_FORMAT_BPP(surface_format(h->surface)), 8);
+    if (h->import) {
+        kms_head_present_import(h);
+        return;
+    }
+    if (!h->src) {
+        return;
+    }
+    back = h->front == 0 ? 1 : 0;
+    b = &h->buf[back];
+    bpp = DIV_ROUND_UP(PIXMAN_FORMAT_BPP(pixman_image_get_format(h->src)), 8);
 
-    /* black where the surface is not: the borders */
-    pixman_region32_init_rect(&inside, h->dst.x, h->dst.y, h->dst.width,
-                              h->dst.height);
+    /* black where the picture is not: the borders */
+    pixman_region32_init_rect(&inside, h->dst.x, h->dst.y, h->dst.w,
+                              h->dst.h);
     pixman_region32_subtract(&inside, &b->damage, &inside);
     box = pixman_region32_rectangles(&inside, &n);
     for (int i = 0; i < n; i++) {
@@ -1083,38 +1465,38 @@ static void kms_head_present(KmsHead *h)
     pixman_region32_fini(&inside);
 
     pixman_region32_intersect_rect(&b->damage, &b->damage, h->dst.x,
-                                   h->dst.y, h->dst.width, h->dst.height);
+                                   h->dst.y, h->dst.w, h->dst.h);
     box = pixman_region32_rectangles(&b->damage, &n);
+    kms_head_sync_dmabuf(h, DMA_BUF_SYNC_START);
     for (int i = 0; i < n; i++) {
         int w = box[i].x2 - box[i].x1, ht = box[i].y2 - box[i].y1;
 
-        pixman_image_composite(PIXMAN_OP_SRC,
-                               h->scaled ?: h->surface->image, NULL,
+        pixman_image_composite(PIXMAN_OP_SRC, h->scaled ?: h->src, NULL,
                                b->image, box[i].x1 - h->dst.x,
                                box[i].y1 - h->dst.y, 0, 0, box[i].x1,
                                box[i].y1, w, ht);
         bytes += (uint64_t)w * ht * bpp;
     }
+    kms_head_sync_dmabuf(h, DMA_BUF_SYNC_END);
     pixman_region32_clear(&b->damage);
 
-    ret = kms_head_commit(h, b, false, DRM_MODE_ATOMIC_NONBLOCK |
+    ret = kms_head_commit(h, b->fb_id, NULL, NULL, false,
+                          DRM_MODE_ATOMIC_NONBLOCK |
                           DRM_MODE_PAGE_FLIP_EVENT);
     if (ret) {
         /*
          * EBUSY and EACCES (another DRM master, e.g. after a VT switch)
          * pass; the next refresh tries again with everything damaged.
          */
-        trace_kms_flip_failed(h->name, -ret);
-        warn_report_once("%s: page flip failed: %s; retrying",
-                         h->name, strerror(-ret));
-        if (ret == -ENODEV) {
-            kms_card_lost(h->card, strerror(-ret));
-            return;
+        kms_head_flip_failed(h, -ret);
+        if (ret != -ENODEV) {
+            pixman_region32_union_rect(&b->damage, &b->damage, 0, 0,
+                                       h->mode.hdisplay, h->mode.vdisplay);
         }
-        pixman_region32_union_rect(&b->damage, &b->damage, 0, 0,
-                                   h->mode.hdisplay, h->mode.vdisplay);
         return;
     }
+    h->next_front = back;
+    h->next_import = NULL;
     h->flip_pending = true;
     h->dirty = false;
     h->frames++;
@@ -1146,17 +1528,17 @@ static void kms_gfx_update(DisplayChangeListener *dcl,
     KmsHead *h = kms_head_of(dcl);
     pixman_region32_t r;
 
-    if (!h->up || !h->surface) {
+    if (!h->up || !h->src) {
         return;
     }
     if (h->scaled) {
         /* a scaled picture is redrawn whole */
-        pixman_region32_init_rect(&r, h->dst.x, h->dst.y, h->dst.width,
-                                  h->dst.height);
+        pixman_region32_init_rect(&r, h->dst.x, h->dst.y, h->dst.w,
+                                  h->dst.h);
     } else {
         pixman_region32_init_rect(&r, h->dst.x + x, h->dst.y + y, w, h_);
         pixman_region32_intersect_rect(&r, &r, h->dst.x, h->dst.y,
-                                       h->dst.width, h->dst.height);
+                                       h->dst.w, h->dst.h);
     }
     for (int i = 0; i < 2; i++) {
         pixman_region32_union(&h->buf[i].damage, &h->buf[i].damage, &r);
@@ -1171,6 +1553,8 @@ static void kms_gfx_switch(DisplayChangeListener *dcl,
 {
     KmsHead *h = kms_head_of(dcl);
 
+    kms_head_unmap_dmabuf(h);
+    h->dmabuf = NULL;
     h->surface = surface;
     /*
      * Shown by the update that normally follows (a guest flips with
@@ -1187,12 +1571,91 @@ static bool kms_gfx_check_format(DisplayChangeListener *dcl,
     return true;
 }
 
+/* The console now shows a guest buffer: scan it out, or copy it */
+static void kms_gl_scanout_dmabuf(DisplayChangeListener *dcl,
+                                  QemuDmaBuf *buf)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    if (h->dmabuf != buf) {
+        kms_head_unmap_dmabuf(h);
+        h->dmabuf = buf;
+    }
+    kms_head_place(h);
+}
+
+static void kms_gl_release_dmabuf(DisplayChangeListener *dcl,
+                                  QemuDmaBuf *buf)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    if (h->dmabuf == buf) {
+        kms_head_unmap_dmabuf(h);
+        h->dmabuf = NULL;
+        kms_head_place(h);
+    }
+}
+
+/* The guest drew into its buffer (virtio-gpu says: all of it) */
+static void kms_gl_update(DisplayChangeListener *dcl,
+                          uint32_t x, uint32_t y, uint32_t w, uint32_t h_)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    if (h->import) {
+        h->dirty = true;
+        kms_head_present(h);
+        return;
+    }
+    kms_gfx_update(dcl, x, y, w, h_);
+}
+
 static const DisplayChangeListenerOps kms_ops = {
     .dpy_name = "kms",
     .dpy_refresh = kms_refresh,
     .dpy_gfx_update = kms_gfx_update,
     .dpy_gfx_switch = kms_gfx_switch,
     .dpy_gfx_check_format = kms_gfx_check_format,
+    .dpy_gl_scanout_dmabuf = kms_gl_scanout_dmabuf,
+    .dpy_gl_release_dmabuf = kms_gl_release_dmabuf,
+    .dpy_gl_update = kms_gl_update,
+};
+
+/*
+ * The console's "GL context": what makes virtio-gpu hand its blob
+ * scanouts over as dmabufs.  -display kms renders nothing with OpenGL.
+ */
+static bool kms_gl_is_compatible_dcl(DisplayGLCtx *ctx,
+                                     DisplayChangeListener *dcl)
+{
+    /* 2D listeners (e.g. -vnc) still see the console's surface */
+    return dcl->ops == &kms_ops || !dcl->ops->dpy_gl_update;
+}
+
+static QEMUGLContext kms_gl_ctx_create(DisplayGLCtx *ctx,
+                                       QEMUGLParams *params)
+{
+    return NULL;
+}
+
+static void kms_gl_ctx_destroy(DisplayGLCtx *ctx, QEMUGLContext glctx)
+{
+}
+
+static int kms_gl_ctx_make_current(DisplayGLCtx *ctx, QEMUGLContext glctx)
+{
+    return -1;
+}
+
+static const DisplayGLCtxOps kms_gl_ops = {
+    .dpy_gl_ctx_is_compatible_dcl = kms_gl_is_compatible_dcl,
+    .dpy_gl_ctx_create = kms_gl_ctx_create,
+    .dpy_gl_ctx_destroy = kms_gl_ctx_destroy,
+    .dpy_gl_ctx_make_current = kms_gl_ctx_make_current,
+};
+
+static DisplayGLCtx kms_gl_ctx = {
+    .ops = &kms_gl_ops,
 };
 
 /* The first card with a connected connector */
@@ -1286,6 +1749,7 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
 
     for (int idx = 0;; idx++) {
         QemuConsole *con = qemu_console_lookup_by_index(idx);
+        Object *dev;
         KmsHead *h;
 
         if (!con) {
@@ -1294,6 +1758,14 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
         if (!qemu_console_is_graphic(con)) {
             continue;
         }
+        dev = object_property_get_link(OBJECT(con), "device", NULL);
+        if (dev && (object_dynamic_cast(dev, "virtio-gpu-gl-device") ||
+                    object_dynamic_cast(dev, "virtio-gpu-rutabaga-device"))) {
+            error_report("-display kms does not render with OpenGL: use "
+                         "-device virtio-gpu-device (blob=true for zero "
+                         "copy), not %s", object_get_typename(dev));
+            exit(1);
+        }
         if (kms_opts->connector && !conn) {
             info_report("-display kms: console %d is not shown: name a "
                         "connector for it (connector.%d=)", idx, nheads);
@@ -1301,6 +1773,7 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
         }
         h = g_new0(KmsHead, 1);
         h->front = -1;
+        h->next_front = -1;
         h->dcl.con = con;
         h->dcl.ops = &kms_ops;
         if (conn) {
@@ -1340,6 +1813,7 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
         for (guint j = 0; j < c->heads->len; j++) {
             KmsHead *h = g_ptr_array_index(c->heads, j);
 
+            qemu_console_set_display_gl_ctx(h->dcl.con, &kms_gl_ctx);
             register_displaychangelistener(&h->dcl);
             kms_head_tell_guest(h);
         }

@@ -14,6 +14,11 @@
 #    sent (Linux 6.12 sends none for a forced status): QEMU turns its
 #    CRTC off and says so; forced on again: its picture is back;
 # c. a 640x480 guest on a 1024x768 mode: centred, black around it;
+# z. blob resources (blob=true, guest RAM in a memfd): the scanout comes
+#    as a dmabuf.  QEMU imports it with PRIME if the card takes it (zero
+#    copy), else says so once and copies it; either way the screen shows
+#    the pattern and the damaged rectangle.  zero-copy=off always copies,
+#    silently; a 640x480 blob is centred;
 # d. leases from kms-lessord: two QEMUs, each lease=...,connector.0= one
 #    output, patterns 5 and 6; the first QEMU is killed (SIGKILL) and
 #    kms-pattern leases its output again and draws 7, while the second
@@ -131,6 +136,51 @@ else
     bed_result FAIL centred-start "$(tail -n 2 "$BED_OUT/driver-centred.log" |
                                     tr '\n' ' ')"
 fi
+
+# z: blob resources.  blob NAME KMS-OPTIONS WANT-SAID GPU-DRIVER-ARGS...:
+# WANT-SAID is how many "copying the guest's buffers" lines QEMU may
+# print: "1" (exactly once, the import refused) or "0"
+blob()
+{
+    local name=$1 opts=$2 want=$3 log=$BED_OUT/qemu-$1.log said fbs
+    shift 3
+    if ! bed_driver_start "$name" --blob \
+            --qemu-arg=-display --qemu-arg="kms,device=$card,mode=$mode$opts" \
+            --qemu-arg=-trace --qemu-arg=kms_dmabuf \
+            --qemu-log "$log" "$@"; then
+        bed_result FAIL "$name-start" "$(tail -n 2 "$BED_OUT/driver-$name.log" |
+                                         tr '\n' ' ')"
+        return
+    fi
+    pids+=("$bed_pid")
+    sleep 1
+    bed_shot "$name" 0
+    said=$(grep -c "copying the guest's buffers" "$log" || true)
+    fbs=$(sed -n 's/.*kms_dmabuf .*framebuffer \([0-9]*\) .*/\1/p' "$log" |
+          sort -u | paste -sd' ')
+    bed_info "$name: kms_dmabuf framebuffers: ${fbs:-none} (0: copied);" \
+        "$(grep -m1 "copying the guest's buffers" "$log" || echo 'no copy notice')"
+    if [ -z "$fbs" ]; then
+        bed_result FAIL "$name-dmabuf" "no kms_dmabuf trace: the scanout" \
+            "did not come as a dmabuf"
+    elif [ "$want" = 1 ] && [ "$fbs" != 0 ] && [ "$said" = 0 ]; then
+        bed_result PASS "$name-dmabuf" "zero copy: framebuffer $fbs"
+    elif [ "$said" = "$want" ] && { [ "$want" = 1 ] || [ "$fbs" = 0 ]; }; then
+        bed_result PASS "$name-dmabuf" "copied, said $said time(s)"
+    else
+        bed_result FAIL "$name-dmabuf" "framebuffers '$fbs', copy notice" \
+            "printed $said time(s), wanted $want"
+    fi
+    case "$name" in
+    blob) bed_check "$name" 0 5 "$mode" rect=100,80,300,200:4 ;;
+    *) bed_check "$name" 0 6 640x480 "at=192,144:$mode" ;;
+    esac
+    bed_driver_stop "${pids[0]}" || bed_result FAIL "$name-exit" \
+        "$(tail -n 2 "$BED_OUT/driver-$name.log" | tr '\n' ' ')"
+    pids=()
+}
+blob blob "" 1 --head "0:5:$mode" --damage 0:4:100,80,300,200
+blob blob-copy ",zero-copy=off" 0 --head 0:6:640x480
 
 # f: hostile guest requests, on the card
 hlog=$BED_OUT/driver-hostile.log
