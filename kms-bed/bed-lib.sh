@@ -84,7 +84,7 @@ bed_wait_ready()
     local i
 
     for ((i = 0; i < $3 * 10; i++)); do
-        bed_line=$(grep -m1 -E "$2" "$1" || true)
+        bed_line=$(grep -s -m1 -E "$2" "$1" || true)
         [ -n "$bed_line" ] && return 0
         if ! kill -0 "$bed_pid" 2> /dev/null; then
             wait "$bed_pid" || true

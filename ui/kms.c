@@ -1086,6 +1086,11 @@ static void kms_hotplug(void)
                 continue;
             }
             conn = drmModeGetConnectorCurrent(card->fd, h->conn_id);
+            if (!conn && errno == ENODEV) {
+                /* the device itself went away (unbound, unplugged) */
+                kms_card_lost(card, "the device was removed");
+                break;
+            }
             connected = conn && conn->connection == DRM_MODE_CONNECTED;
             drmModeFreeConnector(conn);
             if (h->up && !connected) {
@@ -1113,6 +1118,8 @@ static void kms_hotplug(void)
  * A kernel uevent.  DRM's hotplug events are ACTION=change, SUBSYSTEM=drm,
  * HOTPLUG=1; any change event of a DRM device makes us look again, which
  * is cheap and also follows a "change" written to its sysfs uevent file.
+ * A DRM device that is removed (its driver unbound, a USB display
+ * unplugged) says ACTION=remove: its card is then lost.
  */
 static void kms_uevent_read(void *opaque)
 {
@@ -1126,7 +1133,8 @@ static void kms_uevent_read(void *opaque)
     buf[n] = '\0';
     for (char *p = buf; p < buf + n; p += strlen(p) + 1) {
         drm |= !strcmp(p, "SUBSYSTEM=drm");
-        change |= !strcmp(p, "ACTION=change");
+        change |= !strcmp(p, "ACTION=change") ||
+                  !strcmp(p, "ACTION=remove");
     }
     if (drm && change) {
         trace_kms_hotplug();

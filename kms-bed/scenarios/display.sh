@@ -26,6 +26,10 @@
 # e. the lessor dies under the second QEMU: QEMU keeps running and says
 #    the display is lost; a new lessor starts and QEMU's picture comes
 #    back by itself;
+# r. the card is removed under QEMU (virtio_gpu unbound from its device,
+#    as a USB display unplugged): QEMU says the display is lost and keeps
+#    running; bound again, the card comes back and so does the picture
+#    (last: the card's objects are new afterwards);
 # f. hostile guest requests (gpu-driver.py hostile) with -display kms;
 # g. bad options on a real card are refused with a message naming what
 #    to change, and QEMU exits 1 (no crash, no hang): an unknown
@@ -321,3 +325,46 @@ else
                                    tr '\n' ' ')"
 fi
 pids=()
+
+# r: the card is removed and comes back; the lessor holds card0 first
+if [ -n "$lessor" ]; then
+    kill "$lessor"
+    wait "$lessor" || true
+    lessor=""
+fi
+drv=/sys/bus/virtio/drivers/virtio_gpu
+dev=$(cd "$drv" && echo virtio*)     # the device virtio_gpu drives
+rlog=$BED_OUT/qemu-removed.log
+if bed_driver_start removed --qemu-log "$rlog" \
+        --qemu-arg=-display --qemu-arg="kms,device=$card,mode=$mode" \
+        --head "0:3:$mode"; then
+    pids+=("$bed_pid")
+    echo "$dev" > "$drv/unbind"
+    if wait_log "$rlog" "display $card lost: the device was removed" &&
+            sleep 1 && kill -0 "${pids[0]}"; then
+        bed_result PASS removed
+    else
+        bed_result FAIL removed "QEMU did not report the removed card or" \
+            "died: $(tail -n 2 "$rlog" | tr '\n' ' ')"
+    fi
+    echo "$dev" > "$drv/bind"
+    if wait_log "$rlog" "display $card is back"; then
+        bed_result PASS card-back
+        sleep 1
+        bed_shot card-back 0
+        bed_check card-back 0 3 "$mode"
+    else
+        bed_result FAIL card-back "QEMU did not open $card again in 10 s" \
+            "(/dev/dri has: $(cd /dev/dri && echo *))"
+    fi
+    if bed_driver_stop "${pids[0]}"; then
+        bed_result PASS removed-exit
+    else
+        bed_result FAIL removed-exit "$(tail -n 2 "$BED_OUT/driver-removed.log" |
+                                        tr '\n' ' ')"
+    fi
+    pids=()
+else
+    bed_result FAIL removed-start "$(tail -n 2 "$BED_OUT/driver-removed.log" |
+                                     tr '\n' ' ')"
+fi
