@@ -500,8 +500,15 @@ static uint32_t kms_pick_plane(KmsHead *h, drmModeRes *res)
     }
     for (uint32_t i = 0; i < planes->count_planes && !found; i++) {
         drmModePlane *p = drmModeGetPlane(fd, planes->planes[i]);
+        bool taken = false;
 
-        if (p && (p->possible_crtcs & crtc_bit) &&
+        /* a primary plane may serve several CRTCs: one head each */
+        for (guint j = 0; j < h->card->heads->len; j++) {
+            KmsHead *o = g_ptr_array_index(h->card->heads, j);
+
+            taken |= o != h && o->up && o->plane_id == planes->planes[i];
+        }
+        if (p && !taken && (p->possible_crtcs & crtc_bit) &&
             kms_prop_value(fd, p->plane_id, DRM_MODE_OBJECT_PLANE, "type",
                            UINT64_MAX) == DRM_PLANE_TYPE_PRIMARY) {
             found = p->plane_id;
@@ -946,13 +953,6 @@ static bool kms_card_open(KmsCard *card, Error **errp)
         if (!kms_lease_open(card, h->connector, errp)) {
             return false;
         }
-        ver = drmGetVersion(card->fd);
-        if (!ver) {
-            error_setg(errp, "lease=%s: the lease is not a DRM device; is "
-                       "the socket a DRM lessor's?", card->path);
-            goto fail;
-        }
-        drmFreeVersion(ver);
     } else {
         card->fd = open(card->path, O_RDWR | O_CLOEXEC);
         if (card->fd < 0) {
@@ -960,19 +960,24 @@ static bool kms_card_open(KmsCard *card, Error **errp)
                              card->path);
             return false;
         }
-        ver = drmGetVersion(card->fd);
-        if (!ver) {
+    }
+    ver = drmGetVersion(card->fd);
+    if (!ver) {
+        if (card->lease) {
+            error_setg(errp, "lease=%s: the lease is not a DRM device; is "
+                       "the socket a DRM lessor's?", card->path);
+        } else {
             error_setg(errp, "device=%s is not a DRM device; name a card "
                        "such as /dev/dri/card0", card->path);
-            goto fail;
         }
-        drmFreeVersion(ver);
-        if (!drmIsMaster(card->fd)) {
-            error_setg(errp, "device=%s: another program (a display server "
-                       "or kms-lessord?) is the card's DRM master; stop it "
-                       "or use lease=", card->path);
-            goto fail;
-        }
+        goto fail;
+    }
+    drmFreeVersion(ver);
+    if (!card->lease && !drmIsMaster(card->fd)) {
+        error_setg(errp, "device=%s: another program (a display server or "
+                   "kms-lessord?) is the card's DRM master; stop it or use "
+                   "lease=", card->path);
+        goto fail;
     }
     if (drmSetClientCap(card->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1)) {
         error_setg_errno(errp, errno, "%s: the driver does not take "
