@@ -758,6 +758,27 @@ def hold():
         return
 
 
+CURSOR_RID = 90
+CURSOR_HOT = 4
+
+
+def show_cursor(gpu, text):
+    """--cursor H:X,Y: a 64x64 pointer of pattern 3 on head H, its
+    hotspot (CURSOR_HOT, CURSOR_HOT) at X,Y"""
+    try:
+        head, pos = text.split(':')
+        x, y = (int(v) for v in pos.split(','))
+        head = int(head)
+    except ValueError:
+        fail('--cursor wants H:X,Y, not %s' % text)
+    cur = Resource(gpu, CURSOR_RID, 64, 64)
+    cur.draw(3)
+    expect(gpu, cur.transfer(), what='transfer of the cursor')
+    # the cursor queue writes no responses
+    gpu.submit([req_cursor(CMD_UPDATE_CURSOR, head, x, y, cur.rid,
+                           CURSOR_HOT, CURSOR_HOT)], queue=1)
+
+
 def cmd_show(args):
     heads = [parse_head(h) for h in args.head]
     if not heads:
@@ -796,6 +817,8 @@ def cmd_show(args):
             if types != [RESP['OK_NODATA']] * len(reqs):
                 raise GpuError('damage update: %s'
                                % ', '.join(name(t) for t in types))
+        if args.cursor:
+            show_cursor(gpu, args.cursor)
         print('DRIVER-READY', flush=True)
         if args.hold:
             hold()
@@ -1241,6 +1264,8 @@ def main():
     p.add_argument('--head', action='append', default=[],
                    metavar='H:PATTERN:WxH')
     p.add_argument('--damage', metavar='H:PATTERN:X,Y,W,H')
+    p.add_argument('--cursor', metavar='H:X,Y',
+                   help='a 64x64 pointer with its hotspot at X,Y of head H')
     p.add_argument('--max-outputs', type=int)
     p.add_argument('--blob', action='store_true',
                    help='blob resources in guest memory (blob=true, a '

@@ -126,6 +126,15 @@ struct KmsHead {
     KmsRect dst;                /* where the picture lands on screen */
     bool dirty;                 /* the screen is behind the console */
 
+    /* the guest's pointer, on the CRTC's cursor plane */
+    QEMUCursor *cursor;         /* its image, or NULL */
+    KmsBuffer cursor_buf;
+    bool cursor_on_crtc;        /* @cursor_buf is the CRTC's cursor */
+    bool cursor_stale;          /* @cursor_buf does not hold @cursor */
+    bool cursor_said;           /* told the user it cannot be shown */
+    int mouse_x, mouse_y;
+    bool mouse_on;
+
     uint64_t frames;
     uint64_t bytes_copied;
 };
@@ -143,6 +152,7 @@ struct KmsCard {
 };
 
 static DisplayKMS *kms_opts;
+static bool kms_show_cursor;
 static GPtrArray *kms_cards;
 static int kms_uevent_fd = -1;
 static unsigned long kms_mode_w, kms_mode_h, kms_mode_hz;
@@ -275,10 +285,11 @@ static void kms_buffer_free(KmsCard *card, KmsBuffer *b)
     b->handle = 0;
 }
 
-static bool kms_buffer_alloc(KmsHead *h, KmsBuffer *b, Error **errp)
+/* A @w x @ht dumb buffer of @h's card, @format, mapped */
+static bool kms_buffer_alloc(KmsHead *h, KmsBuffer *b, uint32_t w,
+                             uint32_t ht, uint32_t format, Error **errp)
 {
     int fd = h->card->fd;
-    uint32_t w = h->mode.hdisplay, ht = h->mode.vdisplay;
     uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
     uint64_t offset;
     int ret;
@@ -292,8 +303,8 @@ static bool kms_buffer_alloc(KmsHead *h, KmsBuffer *b, Error **errp)
     }
     handles[0] = b->handle;
     pitches[0] = b->pitch;
-    if (drmModeAddFB2(fd, w, ht, DRM_FORMAT_XRGB8888, handles, pitches,
-                      offsets, &b->fb_id, 0)) {
+    if (drmModeAddFB2(fd, w, ht, format, handles, pitches, offsets,
+                      &b->fb_id, 0)) {
         error_setg_errno(errp, errno, "cannot make a framebuffer for %s",
                          h->name);
         goto fail;
@@ -440,6 +451,11 @@ static void kms_head_down(KmsHead *h)
     for (int i = 0; i < 2; i++) {
         kms_buffer_free(card, &h->buf[i]);
     }
+    if (h->cursor_on_crtc && card->fd >= 0) {
+        drmModeSetCursor(card->fd, h->crtc_id, 0, 0, 0);
+    }
+    h->cursor_on_crtc = false;
+    kms_buffer_free(card, &h->cursor_buf);
     if (h->mode_blob && card->fd >= 0) {
         drmModeDestroyPropertyBlob(card->fd, h->mode_blob);
     }
@@ -728,7 +744,8 @@ static bool kms_head_up(KmsHead *h, Error **errp)
         }
     }
     for (int i = 0; i < 2; i++) {
-        if (!kms_buffer_alloc(h, &h->buf[i], errp)) {
+        if (!kms_buffer_alloc(h, &h->buf[i], h->mode.hdisplay,
+                              h->mode.vdisplay, DRM_FORMAT_XRGB8888, errp)) {
             goto out;
         }
     }
@@ -743,6 +760,8 @@ static bool kms_head_up(KmsHead *h, Error **errp)
                          h->mode.vrefresh, h->name);
         goto out;
     }
+    /* a pointer a former master left on the CRTC is not ours */
+    drmModeSetCursor(card->fd, h->crtc_id, 0, 0, 0);
     h->front = 0;
     h->up = true;
     h->unplugged = false;
@@ -1307,6 +1326,91 @@ static bool kms_head_import(KmsHead *h, Error **errp)
     return true;
 }
 
+static void kms_head_cursor_failed(KmsHead *h, const char *why)
+{
+    if (!h->cursor_said) {
+        warn_report("%s: cannot show the guest's pointer: %s", h->name, why);
+        h->cursor_said = true;
+    }
+}
+
+/*
+ * Put the guest's pointer on @h's CRTC, or take it off.  The legacy
+ * cursor calls need no plane id (a leased cursor plane or a hidden one)
+ * and do not wait for a pending page flip.
+ */
+static void kms_head_cursor(KmsHead *h)
+{
+    int fd = h->card->fd;
+    QEMUCursor *c = h->cursor;
+    uint32_t sw, sh;
+    uint64_t cw = 64, ch = 64;
+    int64_t x, y;
+
+    if (!h->up || !kms_show_cursor) {
+        return;
+    }
+    if (!c || !h->mouse_on) {
+        if (h->cursor_on_crtc) {
+            drmModeSetCursor(fd, h->crtc_id, 0, 0, 0);
+            h->cursor_on_crtc = false;
+        }
+        return;
+    }
+    if (!h->cursor_on_crtc || h->cursor_stale) {
+        Error *err = NULL;
+        uint8_t *map;
+
+        drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cw);
+        drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &ch);
+        if (c->width > cw || c->height > ch) {
+            g_autofree char *why = g_strdup_printf(
+                "it is %ux%u, the card's cursor %" PRIu64 "x%" PRIu64,
+                c->width, c->height, cw, ch);
+
+            kms_head_cursor_failed(h, why);
+            return;
+        }
+        if (!h->cursor_buf.handle &&
+            !kms_buffer_alloc(h, &h->cursor_buf, cw, ch, DRM_FORMAT_ARGB8888,
+                              &err)) {
+            kms_head_cursor_failed(h, error_get_pretty(err));
+            error_free(err);
+            return;
+        }
+        map = h->cursor_buf.map;
+        memset(map, 0, h->cursor_buf.size);
+        for (int row = 0; row < c->height; row++) {
+            memcpy(map + row * h->cursor_buf.pitch, &c->data[row * c->width],
+                   c->width * sizeof(uint32_t));
+        }
+        if (drmModeSetCursor2(fd, h->crtc_id, h->cursor_buf.handle, cw, ch,
+                              c->hot_x, c->hot_y)) {
+            kms_head_cursor_failed(h, strerror(errno));
+            return;
+        }
+        h->cursor_on_crtc = true;
+        h->cursor_stale = false;
+    }
+    /* the pointer's place in the picture, on the screen */
+    if (h->import) {
+        sw = qemu_dmabuf_get_width(h->dmabuf);
+        sh = qemu_dmabuf_get_height(h->dmabuf);
+    } else if (h->src) {
+        sw = pixman_image_get_width(h->src);
+        sh = pixman_image_get_height(h->src);
+    } else {
+        sw = h->dst.w;
+        sh = h->dst.h;
+    }
+    x = h->dst.x + (sw ? (int64_t)h->mouse_x * h->dst.w / sw : 0) - c->hot_x;
+    y = h->dst.y + (sh ? (int64_t)h->mouse_y * h->dst.h / sh : 0) - c->hot_y;
+    if (drmModeMoveCursor(fd, h->crtc_id, CLAMP(x, INT16_MIN, INT16_MAX),
+                          CLAMP(y, INT16_MIN, INT16_MAX))) {
+        kms_head_cursor_failed(h, strerror(errno));
+    }
+}
+
 /*
  * Work out how the console's picture (surface or dmabuf) gets on the
  * screen, and damage all of it.
@@ -1334,6 +1438,7 @@ static void kms_head_place(KmsHead *h)
                              qemu_dmabuf_get_fourcc(h->dmabuf),
                              h->import->fb_id);
             h->dirty = true;
+            kms_head_cursor(h);
             return;
         }
         if (err && !h->copy_said) {
@@ -1386,6 +1491,7 @@ static void kms_head_place(KmsHead *h)
         pixman_region32_init_rect(&h->buf[i].damage, 0, 0, mw, mh);
     }
     h->dirty = true;
+    kms_head_cursor(h);
 }
 
 /* Sync a CPU read of @h's dmabuf with the devices that write it */
@@ -1584,6 +1690,29 @@ static bool kms_gfx_check_format(DisplayChangeListener *dcl,
     return true;
 }
 
+static void kms_cursor_define(DisplayChangeListener *dcl, QEMUCursor *c)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    cursor_ref(c);
+    if (h->cursor) {
+        cursor_unref(h->cursor);
+    }
+    h->cursor = c;
+    h->cursor_stale = true;
+    kms_head_cursor(h);
+}
+
+static void kms_mouse_set(DisplayChangeListener *dcl, int x, int y, bool on)
+{
+    KmsHead *h = kms_head_of(dcl);
+
+    h->mouse_x = x;
+    h->mouse_y = y;
+    h->mouse_on = on;
+    kms_head_cursor(h);
+}
+
 /* The console now shows a guest buffer: scan it out, or copy it */
 static void kms_gl_scanout_dmabuf(DisplayChangeListener *dcl,
                                   QemuDmaBuf *buf)
@@ -1632,6 +1761,8 @@ static const DisplayChangeListenerOps kms_ops = {
     .dpy_gl_scanout_dmabuf = kms_gl_scanout_dmabuf,
     .dpy_gl_release_dmabuf = kms_gl_release_dmabuf,
     .dpy_gl_update = kms_gl_update,
+    .dpy_mouse_set = kms_mouse_set,
+    .dpy_cursor_define = kms_cursor_define,
 };
 
 /*
@@ -1752,6 +1883,8 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
 
     kms_opts = &opts->u.kms;
     kms_cards = g_ptr_array_new();
+    /* no host pointer to show instead: the guest's, unless told not to */
+    kms_show_cursor = !opts->has_show_cursor || opts->show_cursor;
     conn = kms_opts->connector;
     if (!kms_opts->lease) {
         g_autofree char *path = kms_opts->device ?

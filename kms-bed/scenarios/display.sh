@@ -30,6 +30,10 @@
 #    as a USB display unplugged): QEMU says the display is lost and keeps
 #    running; bound again, the card comes back and so does the picture
 #    (last: the card's objects are new afterwards);
+# k. the guest's pointer (a 64x64 cursor, hotspot 4,4, at 200,150) goes on
+#    the CRTC's cursor plane at 196,146 (read from the kernel's atomic
+#    state in debugfs: the outer screendump has no cursor); with
+#    show-cursor=off it does not;
 # f. hostile guest requests (gpu-driver.py hostile) with -display kms;
 # g. bad options on a real card are refused with a message naming what
 #    to change, and QEMU exits 1 (no crash, no hang): an unknown
@@ -185,6 +189,44 @@ blob()
 }
 blob blob "" 1 --head "0:5:$mode" --damage 0:4:100,80,300,200
 blob blob-copy ",zero-copy=off" 0 --head 0:6:640x480
+
+# k: the guest's pointer.  cursor NAME KMS-OPTIONS WANT: WANT is "shown"
+# or "hidden"
+cursor()
+{
+    local name=$1 opts=$2 want=$3 state=/sys/kernel/debug/dri/0/state pos
+    if [ ! -r "$state" ]; then
+        bed_result FAIL "$name" "no $state to read the planes from"
+        return
+    fi
+    if ! bed_driver_start "$name" --qemu-log "$BED_OUT/qemu-$name.log" \
+            --qemu-arg=-display --qemu-arg="kms,device=$card,mode=$mode$opts" \
+            --head "0:1:$mode" --cursor 0:200,150; then
+        bed_result FAIL "$name-start" "$(tail -n 2 "$BED_OUT/driver-$name.log" |
+                                         tr '\n' ' ')"
+        return
+    fi
+    pids+=("$bed_pid")
+    sleep 1
+    cp "$state" "$BED_OUT/$name-state.txt"
+    # the planes that show a 64x64 framebuffer, and where
+    pos=$(awk '/^plane\[/ { fb = 0 } /^\tfb=[1-9]/ { fb = 1 }
+               fb && /crtc-pos=64x64/ { print $1 }' "$state" | paste -sd' ')
+    case "$want:$pos" in
+    shown:crtc-pos=64x64+196+146 | hidden:)
+        bed_result PASS "$name" "${pos:-no 64x64 plane}" ;;
+    *)
+        bed_result FAIL "$name" "wanted the pointer $want, the planes show" \
+            "'${pos:-no 64x64 plane}' (see $name-state.txt)" ;;
+    esac
+    bed_shot "$name" 0
+    bed_check "$name" 0 1 "$mode"
+    bed_driver_stop "${pids[0]}" || bed_result FAIL "$name-exit" \
+        "$(tail -n 2 "$BED_OUT/driver-$name.log" | tr '\n' ' ')"
+    pids=()
+}
+cursor cursor "" shown
+cursor cursor-off ",show-cursor=off" hidden
 
 # f: hostile guest requests, on the card
 hlog=$BED_OUT/driver-hostile.log
