@@ -163,7 +163,8 @@ STARTED = []                        # every QTest, for main()'s clean-up
 
 
 class QTest:
-    def __init__(self, binary, devopts, extra, qmp=None, errpath=None):
+    def __init__(self, binary, devopts, extra, qmp=None, errpath=None,
+                 stdin=None):
         self.result = None
         self.tmp = tempfile.mkdtemp(prefix='gpu-driver.')
         path = os.path.join(self.tmp, 'qtest.sock')
@@ -179,9 +180,13 @@ class QTest:
         args += extra
         self.errpath = errpath or os.path.join(self.tmp, 'qemu.err')
         self.errfile = open(self.errpath, 'wb')
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+        stdin_fd = (os.open(stdin, os.O_RDWR | os.O_NOCTTY) if stdin
+                    else subprocess.DEVNULL)
+        self.proc = subprocess.Popen(args, stdin=stdin_fd,
                                      stdout=self.errfile,
                                      stderr=self.errfile)
+        if stdin:
+            os.close(stdin_fd)
         STARTED.append(self)
         self.sock = None
         self.buf = b''
@@ -718,7 +723,8 @@ def start_qemu(args, max_outputs, qmp=None):
                  'size=%dM' % RAM_MB, '-machine',
                  'memory-backend=gpu-driver-ram']
     return QTest(args.qemu, devopts, extra + (args.qemu_arg or []), qmp,
-                 getattr(args, 'qemu_log', None))
+                 getattr(args, 'qemu_log', None),
+                 getattr(args, 'qemu_stdin', None))
 
 
 def finish(qt, quiet=False):
@@ -1255,6 +1261,8 @@ def main():
         p.add_argument('--qemu-arg', action='append', metavar='ARG',
                        help='one more QEMU argument (repeatable)')
         p.add_argument('--gpu-id', help='qdev id of the virtio-gpu-device')
+        p.add_argument('--qemu-stdin', metavar='FILE',
+                       help="QEMU's stdin (e.g. a VT); default /dev/null")
         p.add_argument('--qemu-log', metavar='FILE',
                        help="QEMU's stdout and stderr go here")
 

@@ -17,21 +17,27 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <linux/dma-buf.h>
+#include <linux/kd.h>
 #include <linux/netlink.h>
+#include <linux/vt.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 #include <drm_fourcc.h>
 #include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
+#include "qemu/event_notifier.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
+#include "system/system.h"
 #include "ui/console.h"
 #include "ui/dmabuf.h"
 #include "ui/qemu-pixman.h"
@@ -153,11 +159,26 @@ struct KmsCard {
 
 static DisplayKMS *kms_opts;
 static bool kms_show_cursor;
+
+/* The virtual terminal QEMU was started on, if any (see kms_vt_open()) */
+#define KMS_VT_RELSIG (SIGRTMIN + 6)
+#define KMS_VT_ACQSIG (SIGRTMIN + 7)
+static int kms_vt_fd = -1;
+static bool kms_vt_away;            /* another VT is shown */
+static EventNotifier kms_vt_event;
+static volatile sig_atomic_t kms_vt_release_asked, kms_vt_acquire_asked;
+static Notifier kms_vt_exit;
 static GPtrArray *kms_cards;
 static int kms_uevent_fd = -1;
 static unsigned long kms_mode_w, kms_mode_h, kms_mode_hz;
 
 static void kms_head_present(KmsHead *h);
+
+/* Is @card given up for a VT switch?  Leases are the lessor's business. */
+static bool kms_card_away(KmsCard *card)
+{
+    return kms_vt_away && !card->lease;
+}
 static void kms_head_place(KmsHead *h);
 static void kms_card_lost(KmsCard *card, const char *why);
 
@@ -1046,7 +1067,7 @@ static void kms_card_retry(KmsCard *card)
     Error *err = NULL;
     int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
 
-    if (now < card->retry_at) {
+    if (now < card->retry_at || kms_card_away(card)) {
         return;
     }
     card->retry_at = now + KMS_RETRY_MS;
@@ -1100,7 +1121,8 @@ static void kms_hotplug(void)
     for (guint i = 0; i < kms_cards->len; i++) {
         KmsCard *card = g_ptr_array_index(kms_cards, i);
 
-        for (guint j = 0; j < card->heads->len && !card->lost; j++) {
+        for (guint j = 0; j < card->heads->len && !card->lost &&
+                          !kms_card_away(card); j++) {
             KmsHead *h = g_ptr_array_index(card->heads, j);
             drmModeConnector *conn;
             bool connected;
@@ -1347,7 +1369,7 @@ static void kms_head_cursor(KmsHead *h)
     uint64_t cw = 64, ch = 64;
     int64_t x, y;
 
-    if (!h->up || !kms_show_cursor) {
+    if (!h->up || !kms_show_cursor || kms_card_away(h->card)) {
         return;
     }
     if (!c || !h->mouse_on) {
@@ -1426,7 +1448,8 @@ static void kms_head_place(KmsHead *h)
     }
     h->import = NULL;
     h->src = NULL;
-    if (!h->up) {
+    if (!h->up || kms_card_away(h->card)) {
+        /* placed again when it is back */
         return;
     }
     if (h->dmabuf) {
@@ -1557,7 +1580,7 @@ static void kms_head_present(KmsHead *h)
     uint64_t bytes = 0;
     int bpp;
 
-    if (!h->up || h->flip_pending) {
+    if (!h->up || h->flip_pending || kms_card_away(h->card)) {
         return;
     }
     if (h->import) {
@@ -1802,6 +1825,159 @@ static DisplayGLCtx kms_gl_ctx = {
     .ops = &kms_gl_ops,
 };
 
+/*
+ * Set every head of @card up again: after a VT switch the card's mode,
+ * planes and cursor are whatever the other VT's master left.
+ */
+static void kms_card_remode(KmsCard *card)
+{
+    for (guint i = 0; i < card->heads->len; i++) {
+        KmsHead *h = g_ptr_array_index(card->heads, i);
+        Error *err = NULL;
+
+        kms_head_down(h);
+        if (!kms_head_up(h, &err)) {
+            kms_card_lost(card, error_get_pretty(err));
+            error_free(err);
+            return;
+        }
+        kms_head_tell_guest(h);
+        kms_head_place(h);
+        kms_head_present(h);
+    }
+}
+
+static void kms_vt_leave(void)
+{
+    for (guint i = 0; i < kms_cards->len; i++) {
+        KmsCard *card = g_ptr_array_index(kms_cards, i);
+
+        if (!card->lease && card->fd >= 0 && drmDropMaster(card->fd)) {
+            warn_report("%s: cannot give DRM master up for the VT switch: "
+                        "%s", card->path, strerror(errno));
+        }
+    }
+    kms_vt_away = true;
+    if (ioctl(kms_vt_fd, VT_RELDISP, 1)) {
+        warn_report("-display kms: the kernel refused the VT switch: %s",
+                    strerror(errno));
+    }
+    info_report("-display kms: another VT is shown; the display is back "
+                "with this one");
+}
+
+static void kms_vt_enter(void)
+{
+    ioctl(kms_vt_fd, VT_RELDISP, VT_ACKACQ);
+    kms_vt_away = false;
+    info_report("-display kms: back on this VT");
+    for (guint i = 0; i < kms_cards->len; i++) {
+        KmsCard *card = g_ptr_array_index(kms_cards, i);
+
+        if (card->lease || card->lost) {
+            continue;
+        }
+        if (drmSetMaster(card->fd)) {
+            kms_card_lost(card, "cannot become DRM master again (is "
+                          "another program holding it?)");
+            continue;
+        }
+        kms_card_remode(card);
+    }
+}
+
+static void kms_vt_read(void *opaque)
+{
+    event_notifier_test_and_clear(&kms_vt_event);
+    /* in the order a switch away and back would ask */
+    if (kms_vt_release_asked) {
+        kms_vt_release_asked = 0;
+        if (!kms_vt_away) {
+            kms_vt_leave();
+        }
+    }
+    if (kms_vt_acquire_asked) {
+        kms_vt_acquire_asked = 0;
+        if (kms_vt_away) {
+            kms_vt_enter();
+        }
+    }
+}
+
+static void kms_vt_signal(int sig)
+{
+    if (sig == KMS_VT_RELSIG) {
+        kms_vt_release_asked = 1;
+    } else {
+        kms_vt_acquire_asked = 1;
+    }
+    event_notifier_set(&kms_vt_event);
+}
+
+/* Give the VT back to the kernel's console */
+static void kms_vt_close(Notifier *n, void *data)
+{
+    struct vt_mode vm = { .mode = VT_AUTO };
+
+    ioctl(kms_vt_fd, VT_SETMODE, &vm);
+    ioctl(kms_vt_fd, KDSETMODE, KD_TEXT);
+}
+
+/*
+ * Started on a virtual terminal (stdin a /dev/ttyN), QEMU owns that VT's
+ * graphics: the kernel asks it before switching to another VT (VT_PROCESS
+ * mode), and QEMU gives DRM master up, so that a display server or another
+ * QEMU there can take the card; switched back, QEMU takes master again
+ * and sets its modes anew.
+ */
+static void kms_vt_open(void)
+{
+    struct vt_mode vm = {
+        .mode = VT_PROCESS,
+        .relsig = KMS_VT_RELSIG,
+        .acqsig = KMS_VT_ACQSIG,
+    };
+    struct sigaction sa = {
+        .sa_handler = kms_vt_signal,
+        .sa_flags = SA_RESTART,
+    };
+    struct stat st;
+    int fd;
+
+    /* a VT: the tty major (4), minors 1 to 63 */
+    if (fstat(STDIN_FILENO, &st) || !S_ISCHR(st.st_mode) ||
+        major(st.st_rdev) != 4 || minor(st.st_rdev) < 1 ||
+        minor(st.st_rdev) > 63) {
+        return;
+    }
+    fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0 || event_notifier_init(&kms_vt_event, false)) {
+        warn_report("-display kms: cannot follow VT switches: %s",
+                    strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    sigemptyset(&sa.sa_mask);
+    sigaction(KMS_VT_RELSIG, &sa, NULL);
+    sigaction(KMS_VT_ACQSIG, &sa, NULL);
+    if (ioctl(fd, VT_SETMODE, &vm)) {
+        warn_report("-display kms: cannot follow the switches of VT %u: %s",
+                    minor(st.st_rdev), strerror(errno));
+        event_notifier_cleanup(&kms_vt_event);
+        close(fd);
+        return;
+    }
+    kms_vt_fd = fd;
+    /* the kernel's console must not draw over us */
+    ioctl(fd, KDSETMODE, KD_GRAPHICS);
+    kms_vt_exit.notify = kms_vt_close;
+    qemu_add_exit_notifier(&kms_vt_exit);
+    qemu_set_fd_handler(event_notifier_get_fd(&kms_vt_event), kms_vt_read,
+                        NULL, NULL);
+}
+
 /* The first card with a connected connector */
 static char *kms_default_device(Error **errp)
 {
@@ -1949,6 +2125,7 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
     }
 
     kms_uevent_open();
+    kms_vt_open();
     for (guint i = 0; i < kms_cards->len; i++) {
         KmsCard *c = g_ptr_array_index(kms_cards, i);
 

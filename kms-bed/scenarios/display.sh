@@ -34,6 +34,10 @@
 #    the CRTC's cursor plane at 196,146 (read from the kernel's atomic
 #    state in debugfs: the outer screendump has no cursor); with
 #    show-cursor=off it does not;
+# v. a VT switch: QEMU started on VT 1 (its stdin) gives DRM master up
+#    when VT 2 is activated (the switch completes only if it agrees), so
+#    kms-pattern can take the card and draw pattern 7; back on VT 1, QEMU
+#    takes master again, sets its mode anew and its picture is back;
 # f. hostile guest requests (gpu-driver.py hostile) with -display kms;
 # g. bad options on a real card are refused with a message naming what
 #    to change, and QEMU exits 1 (no crash, no hang): an unknown
@@ -227,6 +231,59 @@ cursor()
 }
 cursor cursor "" shown
 cursor cursor-off ",show-cursor=off" hidden
+
+# v: VT switches.  chvt N: activate VT N and wait until it is shown
+# (VT_ACTIVATE, VT_WAITACTIVE); fails after 10 s
+chvt()
+{
+    timeout 10 /usr/bin/python3 -c '
+import fcntl, os, sys
+fd = os.open("/dev/tty0", os.O_RDWR | os.O_NOCTTY)
+fcntl.ioctl(fd, 0x5606, int(sys.argv[1]))     # VT_ACTIVATE
+fcntl.ioctl(fd, 0x5607, int(sys.argv[1]))     # VT_WAITACTIVE
+' "$1"
+}
+vlog=$BED_OUT/qemu-vt.log
+if ! chvt 1; then
+    bed_result FAIL vt "cannot activate VT 1 of the bed"
+elif bed_driver_start vt --qemu-stdin /dev/tty1 --qemu-log "$vlog" \
+        --qemu-arg=-display --qemu-arg="kms,device=$card,mode=$mode" \
+        --head "0:1:$mode"; then
+    pids+=("$bed_pid")
+    sleep 1
+    bed_shot vt 0
+    bed_check vt 0 1 "$mode"
+    if chvt 2 && wait_log "$vlog" 'another VT is shown'; then
+        bed_result PASS vt-away
+        if bed_pattern_start Virtual-1 7; then
+            other=$bed_pid
+            bed_shot vt-other 0
+            bed_check vt-other 0 7 "$bed_size"
+            bed_pattern_stop "$other" || true
+        else
+            bed_result FAIL vt-other "kms-pattern could not take the card" \
+                "while QEMU was on another VT"
+        fi
+    else
+        bed_result FAIL vt-away "VT 2 was not activated, or QEMU did not" \
+            "say it gave the card up: $(tail -n 2 "$vlog" | tr '\n' ' ')"
+    fi
+    if chvt 1 && wait_log "$vlog" 'back on this VT'; then
+        bed_result PASS vt-back
+        sleep 1
+        bed_shot vt-back 0
+        bed_check vt-back 0 1 "$mode"
+    else
+        bed_result FAIL vt-back "QEMU did not take VT 1 back: $(tail -n 2 \
+            "$vlog" | tr '\n' ' ')"
+    fi
+    bed_driver_stop "${pids[0]}" || bed_result FAIL vt-exit \
+        "$(tail -n 2 "$BED_OUT/driver-vt.log" | tr '\n' ' ')"
+    pids=()
+else
+    bed_result FAIL vt-start "$(tail -n 2 "$BED_OUT/driver-vt.log" |
+                                tr '\n' ' ')"
+fi
 
 # f: hostile guest requests, on the card
 hlog=$BED_OUT/driver-hostile.log
