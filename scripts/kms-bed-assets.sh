@@ -28,7 +28,7 @@ deb_dir=$bed_cache/debs
 arch=amd64
 # What kms-bed/init loads, in this order; modules.dep adds the rest
 # (drm, drm_kms_helper, drm_shmem_helper, virtio_dma_buf, netfs, 9pnet).
-modules=(virtio_gpu 9pnet_virtio 9p)
+modules=(virtio_gpu 9pnet_virtio 9p evdev uinput)
 
 [ "$#" -eq 0 ] || { echo "usage: ${0##*/}" >&2; exit 1; }
 

@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <linux/dma-buf.h>
+#include <linux/input.h>
 #include <linux/kd.h>
 #include <linux/netlink.h>
 #include <linux/vt.h>
@@ -30,6 +31,8 @@
 #include <xf86drmMode.h>
 #include <drm_fourcc.h>
 #include "qapi/error.h"
+#include "qapi/qapi-types-common.h"
+#include "qemu/bitops.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/event_notifier.h"
@@ -37,6 +40,7 @@
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
+#include "qom/object_interfaces.h"
 #include "system/system.h"
 #include "ui/console.h"
 #include "ui/dmabuf.h"
@@ -168,6 +172,9 @@ static bool kms_vt_away;            /* another VT is shown */
 static EventNotifier kms_vt_event;
 static volatile sig_atomic_t kms_vt_release_asked, kms_vt_acquire_asked;
 static Notifier kms_vt_exit;
+
+/* input-linux objects made for the keyboards and pointers, by evdev path */
+static GHashTable *kms_inputs;
 static GPtrArray *kms_cards;
 static int kms_uevent_fd = -1;
 static unsigned long kms_mode_w, kms_mode_h, kms_mode_hz;
@@ -1160,18 +1167,132 @@ static void kms_hotplug(void)
     }
 }
 
+/* Is the evdev device at @path a keyboard (*@keyboard) or a pointer? */
+static bool kms_input_wanted(const char *path, bool *keyboard)
+{
+    unsigned long ev[BITS_TO_LONGS(EV_CNT)] = { 0 };
+    unsigned long keys[BITS_TO_LONGS(KEY_CNT)] = { 0 };
+    unsigned long rel[BITS_TO_LONGS(REL_CNT)] = { 0 };
+    unsigned long abs[BITS_TO_LONGS(ABS_CNT)] = { 0 };
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    bool pointer;
+
+    if (fd < 0) {
+        return false;
+    }
+    if (ioctl(fd, EVIOCGBIT(0, sizeof(ev)), ev) < 0) {
+        close(fd);
+        return false;
+    }
+    ioctl(fd, EVIOCGBIT(EV_KEY, sizeof(keys)), keys);
+    ioctl(fd, EVIOCGBIT(EV_REL, sizeof(rel)), rel);
+    ioctl(fd, EVIOCGBIT(EV_ABS, sizeof(abs)), abs);
+    close(fd);
+    /* not power buttons, lid switches, remote controls... */
+    *keyboard = test_bit(EV_KEY, ev) && test_bit(KEY_A, keys) &&
+                test_bit(KEY_ENTER, keys);
+    pointer = (test_bit(EV_REL, ev) && test_bit(REL_X, rel)) ||
+              (test_bit(EV_ABS, ev) && test_bit(ABS_X, abs) &&
+               (test_bit(BTN_TOUCH, keys) || test_bit(BTN_LEFT, keys)));
+    return *keyboard || pointer;
+}
+
+/* Does an input-linux object the user made read @path already? */
+static int kms_input_is_users(Object *obj, void *opaque)
+{
+    g_autofree char *evdev = NULL;
+
+    if (!object_dynamic_cast(obj, "input-linux")) {
+        return 0;
+    }
+    evdev = object_property_get_str(obj, "evdev", NULL);
+    return evdev && !strcmp(evdev, opaque);
+}
+
+/*
+ * Give the keyboard or pointer at @path to the guest: an input-linux
+ * object grabs it and feeds its events to the active console; keyboards
+ * toggle the grab of all devices with the grab keys.
+ */
+static void kms_input_add(const char *path)
+{
+    g_autofree char *id = NULL;
+    Error *err = NULL;
+    bool keyboard;
+    Object *obj;
+
+    if (!kms_inputs || g_hash_table_lookup(kms_inputs, path) ||
+        object_child_foreach(object_get_objects_root(), kms_input_is_users,
+                             (void *)path) ||
+        !kms_input_wanted(path, &keyboard)) {
+        return;
+    }
+    id = g_strdup_printf("kms-input-%s", path + strlen("/dev/input/"));
+    obj = object_new_with_props("input-linux", object_get_objects_root(), id,
+                                &err, "evdev", path,
+                                "grab_all", keyboard ? "on" : "off",
+                                "grab-toggle",
+                                GrabToggleKeys_str(kms_opts->has_grab_keys ?
+                                                   kms_opts->grab_keys :
+                                                   GRAB_TOGGLE_KEYS_CTRL_CTRL),
+                                NULL);
+    if (!obj) {
+        warn_reportf_err(err, "-display kms: cannot take input from %s: ",
+                         path);
+        return;
+    }
+    trace_kms_input(path, keyboard, true);
+    /* the objects root holds it; the table only finds it */
+    g_hash_table_insert(kms_inputs, g_strdup(path), obj);
+}
+
+static void kms_input_remove(const char *path)
+{
+    Object *obj = kms_inputs ? g_hash_table_lookup(kms_inputs, path) : NULL;
+
+    if (obj) {
+        trace_kms_input(path, false, false);
+        g_hash_table_remove(kms_inputs, path);
+        object_unparent(obj);
+    }
+}
+
+/* input=on: the keyboards and pointers there are now (uevents: later) */
+static void kms_input_open(void)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+
+    if (kms_opts->has_input && !kms_opts->input) {
+        return;
+    }
+    kms_inputs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       NULL);
+    dir = g_dir_open("/dev/input", 0, NULL);
+    while (dir && (name = g_dir_read_name(dir))) {
+        if (g_str_has_prefix(name, "event")) {
+            g_autofree char *path = g_strconcat("/dev/input/", name, NULL);
+
+            kms_input_add(path);
+        }
+    }
+}
+
 /*
  * A kernel uevent.  DRM's hotplug events are ACTION=change, SUBSYSTEM=drm,
  * HOTPLUG=1; any change event of a DRM device makes us look again, which
  * is cheap and also follows a "change" written to its sysfs uevent file.
  * A DRM device that is removed (its driver unbound, a USB display
- * unplugged) says ACTION=remove: its card is then lost.
+ * unplugged) says ACTION=remove: its card is then lost.  Input devices
+ * that come and go (DEVNAME=input/eventN) are taken and given up.
  */
 static void kms_uevent_read(void *opaque)
 {
     char buf[4096];
     ssize_t n = recv(kms_uevent_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-    bool drm = false, change = false;
+    bool drm = false, input = false, change = false, add = false;
+    bool remove = false;
+    const char *devname = NULL;
 
     if (n <= 0) {
         return;
@@ -1179,12 +1300,26 @@ static void kms_uevent_read(void *opaque)
     buf[n] = '\0';
     for (char *p = buf; p < buf + n; p += strlen(p) + 1) {
         drm |= !strcmp(p, "SUBSYSTEM=drm");
-        change |= !strcmp(p, "ACTION=change") ||
-                  !strcmp(p, "ACTION=remove");
+        input |= !strcmp(p, "SUBSYSTEM=input");
+        change |= !strcmp(p, "ACTION=change");
+        add |= !strcmp(p, "ACTION=add");
+        remove |= !strcmp(p, "ACTION=remove");
+        if (g_str_has_prefix(p, "DEVNAME=")) {
+            devname = p + strlen("DEVNAME=");
+        }
     }
-    if (drm && change) {
+    if (drm && (change || remove)) {
         trace_kms_hotplug();
         kms_hotplug();
+    }
+    if (input && devname && g_str_has_prefix(devname, "input/event")) {
+        g_autofree char *path = g_strconcat("/dev/", devname, NULL);
+
+        if (add) {
+            kms_input_add(path);
+        } else if (remove) {
+            kms_input_remove(path);
+        }
     }
 }
 
@@ -2126,6 +2261,7 @@ static void kms_init(DisplayState *ds, DisplayOptions *opts)
 
     kms_uevent_open();
     kms_vt_open();
+    kms_input_open();
     for (guint i = 0; i < kms_cards->len; i++) {
         KmsCard *c = g_ptr_array_index(kms_cards, i);
 

@@ -38,6 +38,12 @@
 #    when VT 2 is activated (the switch completes only if it agrees), so
 #    kms-pattern can take the card and draw pattern 7; back on VT 1, QEMU
 #    takes master again, sets its mode anew and its picture is back;
+# i. input: a uinput keyboard+mouse (kms-bed/uinput-dev.py) is taken and
+#    grabbed (EVIOCGRAB busy for others); a key reaches QEMU's input layer
+#    (trace input_event_key_qcode); both Ctrl keys release the grab, a
+#    key is then not sent, both Ctrl again grab it; the device removed is
+#    given up, a new one plugged in is taken and its keys sent; QEMU
+#    lives.  With input=off the device is left alone;
 # f. hostile guest requests (gpu-driver.py hostile) with -display kms;
 # g. bad options on a real card are refused with a message naming what
 #    to change, and QEMU exits 1 (no crash, no hang): an unknown
@@ -284,6 +290,132 @@ else
     bed_result FAIL vt-start "$(tail -n 2 "$BED_OUT/driver-vt.log" |
                                 tr '\n' ' ')"
 fi
+
+# i: input.  uin_start NAME: a uinput device as coprocess UIN, its node
+# in uin_path; uin COMMAND: send it one command, its answer in uin_reply
+uin_start()
+{
+    local line=""
+    coproc UIN { exec /usr/bin/python3 "$(dirname "$0")/../uinput-dev.py" "$1" \
+                    2>> "$BED_OUT/uinput.log"; }
+    read -r -t 10 line <&"${UIN[0]}" || true
+    uin_path=${line#UINPUT-READY }
+    [ "$uin_path" != "$line" ]
+}
+uin()
+{
+    uin_reply=""
+    [ -n "${UIN[1]:-}" ] || return 0
+    echo "$1" >&"${UIN[1]}" || return 0
+    read -r -t 10 uin_reply <&"${UIN[0]}" || true
+}
+uin_stop()
+{
+    [ -n "${UIN_PID:-}" ] || return 0
+    uin quit
+    wait "$UIN_PID" 2> /dev/null || true
+    UIN_PID=""
+}
+ilog=$BED_OUT/qemu-input.log
+itrace=(--qemu-arg=-trace --qemu-arg=kms_input
+        --qemu-arg=-trace --qemu-arg='input_event_*')
+if ! uin_start "kms-bed one"; then
+    bed_result FAIL input "no uinput device: $(tail -n 1 "$BED_OUT/uinput.log")"
+elif bed_driver_start input --qemu-log "$ilog" "${itrace[@]}" \
+        --qemu-arg=-display --qemu-arg="kms,device=$card,mode=$mode" \
+        --head "0:1:$mode"; then
+    pids+=("$bed_pid")
+    if wait_log "$ilog" "kms_input $uin_path: keyboard 1, added 1"; then
+        bed_result PASS input-taken "$uin_path"
+    else
+        bed_result FAIL input-taken "QEMU did not take $uin_path"
+    fi
+    uin grabbed
+    if [ "$uin_reply" = "GRAB busy" ]; then
+        bed_result PASS input-grabbed
+    else
+        bed_result FAIL input-grabbed "$uin_path: $uin_reply, wanted busy"
+    fi
+    uin "key a"
+    if wait_log "$ilog" 'input_event_key_[a-z]+ .*(qcode a|\[a\]), down 1'; then
+        bed_result PASS input-key
+    else
+        bed_result FAIL input-key "key a did not reach QEMU's input layer"
+    fi
+    uin "key leftctrl rightctrl"
+    sleep 0.5
+    uin grabbed
+    if [ "$uin_reply" = "GRAB free" ]; then
+        bed_result PASS input-released
+    else
+        bed_result FAIL input-released "both Ctrl keys: $uin_reply"
+    fi
+    uin "key b"
+    sleep 0.5
+    if grep -qE 'input_event_key_[a-z]+ .*(qcode b|\[b\])' "$ilog"; then
+        bed_result FAIL input-host-key "key b went to the guest, released"
+    else
+        bed_result PASS input-host-key
+    fi
+    uin "key leftctrl rightctrl"
+    sleep 0.5
+    uin grabbed
+    if [ "$uin_reply" = "GRAB busy" ]; then
+        bed_result PASS input-regrabbed
+    else
+        bed_result FAIL input-regrabbed "both Ctrl keys again: $uin_reply"
+    fi
+    uin_stop
+    if wait_log "$ilog" "kms_input $uin_path: keyboard 0, added 0"; then
+        bed_result PASS input-unplugged
+    else
+        bed_result FAIL input-unplugged "QEMU did not give $uin_path up"
+    fi
+    if uin_start "kms-bed two" &&
+            wait_log "$ilog" "kms_input $uin_path: keyboard 1, added 1"; then
+        bed_result PASS input-plugged "$uin_path"
+        uin "key c"
+        if wait_log "$ilog" 'input_event_key_[a-z]+ .*(qcode c|\[c\]), down 1'; then
+            bed_result PASS input-plugged-key
+        else
+            bed_result FAIL input-plugged-key "key c did not reach QEMU"
+        fi
+    else
+        bed_result FAIL input-plugged "a device plugged in was not taken:" \
+            "${uin_path:-no device}"
+    fi
+    uin_stop
+    bed_info "input: QEMU printed $(grep -c 'read:' "$ilog" || true)" \
+        "read errors of removed devices"
+    if bed_driver_stop "${pids[0]}"; then
+        bed_result PASS input-exit
+    else
+        bed_result FAIL input-exit "$(tail -n 2 "$BED_OUT/driver-input.log" |
+                                      tr '\n' ' ')"
+    fi
+    pids=()
+else
+    uin_stop
+    bed_result FAIL input-start "$(tail -n 2 "$BED_OUT/driver-input.log" |
+                                   tr '\n' ' ')"
+fi
+if uin_start "kms-bed three" &&
+        bed_driver_start input-off --qemu-log "$ilog.off" "${itrace[@]}" \
+        --qemu-arg=-display --qemu-arg="kms,device=$card,input=off" \
+        --head "0:1:$mode"; then
+    pids+=("$bed_pid")
+    uin grabbed
+    if [ "$uin_reply" = "GRAB free" ] && ! grep -q kms_input "$ilog.off"; then
+        bed_result PASS input-off
+    else
+        bed_result FAIL input-off "$uin_reply; $(grep -m1 kms_input "$ilog.off")"
+    fi
+    bed_driver_stop "${pids[0]}" || true
+    pids=()
+else
+    bed_result FAIL input-off-start "no device or no QEMU"
+fi
+uin_stop
 
 # f: hostile guest requests, on the card
 hlog=$BED_OUT/driver-hostile.log
