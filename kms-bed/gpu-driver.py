@@ -855,8 +855,9 @@ def cmd_stream(args):
     w, h = parse_size(args.size)
     qt = start_qemu(args, 1)
     try:
-        gpu = Gpu(qt)
-        pair = [Resource(gpu, 1, w, h), Resource(gpu, 2, w, h)]
+        gpu = Gpu(qt, args.blob)
+        kind = BlobResource if args.blob else Resource
+        pair = [kind(gpu, 1, w, h), kind(gpu, 2, w, h)]
         pair[0].draw(1)
         pair[1].draw(2)
         if args.in_place:
@@ -865,8 +866,9 @@ def cmd_stream(args):
         start = time.monotonic()
         for frame in range(args.frames):
             if args.in_place:
-                types = gpu.submit([pair[0].transfer(), pair[0].flush()])
-                if types != [RESP['OK_NODATA']] * 2:
+                reqs = pair[0].update()
+                types = gpu.submit(reqs)
+                if types != [RESP['OK_NODATA']] * len(reqs):
                     raise GpuError('in-place frame %d: %s'
                                    % (frame, [name(t) for t in types]))
             else:
@@ -1289,6 +1291,8 @@ def main():
     p.add_argument('--in-place', action='store_true',
                    help='one resource, transfer + flush per frame (no '
                    'set_scanout): a guest redrawing in place')
+    p.add_argument('--blob', action='store_true',
+                   help='blob resources in guest memory (as for show)')
     p.add_argument('--settle', type=float, default=0, metavar='SECS',
                    help='wait this long after the last frame before '
                    "reading QEMU's CPU time")

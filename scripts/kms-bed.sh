@@ -163,6 +163,11 @@ chroot_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     if [ -x "$qemu" ]; then
         printf 'export BED_QEMU=%q\n' "$qemu"
     fi
+    # and our build's, whatever KMS_BED_QEMU says
+    qemu=$(readlink -f "$RCAR_TOP/out/bin/qemu-system-aarch64" || true)
+    if [ -x "$qemu" ]; then
+        printf 'export BED_QEMU_OWN=%q\n' "$qemu"
+    fi
     printf 'export PATH=%s HOME=/tmp LANG=C.UTF-8\n' "$chroot_path"
     printf 'exec /bin/bash %q' "${scenario#"$RCAR_TOP"/}"
     if [ "$#" -gt 0 ]; then
