@@ -36,6 +36,7 @@
 import argparse
 import base64
 import os
+import random
 import select
 import signal
 import socket
@@ -601,9 +602,11 @@ class Resource:
         self.stride = w * 4
         self.size = self.stride * h
         self.addr = gpu.alloc(self.size)
+        # whole pages, as a guest's allocator gives (udmabufs need them)
+        backing = (self.size + 0xfff) & ~0xfff
         entries = []
-        for off in range(0, self.size, 0x100000):
-            entries.append((self.addr + off, min(0x100000, self.size - off)))
+        for off in range(0, backing, 0x100000):
+            entries.append((self.addr + off, min(0x100000, backing - off)))
         self.create(entries)
 
     def create(self, entries):
@@ -1192,19 +1195,86 @@ CASES = [
 ]
 
 
+def refused(got, what):
+    if got == RESP['OK_NODATA']:
+        raise GpuError('%s: accepted' % what)
+
+
+def h_blob_cursor_no_backing(c):
+    """a blob created without backing entries has no mapping: as the
+    cursor it crashed QEMU (SIGSEGV in update_cursor_data, patch 0010)"""
+    c.frame()
+    rid = c.rid()
+    want(c.one(req_create_blob(rid, [], 64 * 64 * 4)), 'OK_NODATA',
+         'create_blob without entries')
+    c.gpu.submit([req_cursor(CMD_UPDATE_CURSOR, 0, 10, 10, rid, 1, 1),
+                  req_cursor(CMD_MOVE_CURSOR, 0, 20, 20)], queue=1)
+    refused(c.one(req_set_scanout_blob(0, rid, 64, 64, 256)),
+            'set_scanout_blob of a blob without backing')
+    want(c.one(req_unref(rid)), 'OK_NODATA', 'unref of the blob')
+
+
+def h_blob_2d_scanout(c):
+    """the 2D set_scanout naming a blob (no pixman image): it crashed
+    QEMU (SIGSEGV in pixman_image_get_format, patch 0011)"""
+    c.frame()
+    blob = BlobResource(c.gpu, c.rid(), 64, 48)
+    want(c.one(req_set_scanout(0, blob.rid, 0, 0, 64, 48)),
+         'ERR_INVALID_PARAMETER', 'set_scanout of a blob')
+    want(c.one(req_unref(blob.rid)), 'OK_NODATA', 'unref of the blob')
+
+
+def h_blob_bad_scanout(c):
+    """set_scanout_blob with a stride too small, a rectangle beyond the
+    blob, an unknown format"""
+    c.frame()
+    blob = BlobResource(c.gpu, c.rid(), 64, 48)
+    blob.draw(4)
+    refused(c.one(req_set_scanout_blob(0, blob.rid, 64, 48, 16)),
+            'stride 16 for 64 pixels')
+    refused(c.one(req_set_scanout_blob(0, blob.rid, 64, 4800, 256)),
+            'a 64x4800 scanout of a 64x48 blob')
+    body = struct.pack('<IIIIIIIIII', 0, 0, 64, 48, 0, blob.rid, 64, 48,
+                       999, 0) + struct.pack('<4I', 256, 0, 0, 0) + bytes(16)
+    refused(c.one((hdr(CMD_SET_SCANOUT_BLOB) + body, HDR_SIZE)),
+            'format 999')
+    want(c.one(req_unref(blob.rid)), 'OK_NODATA', 'unref of the blob')
+
+
+def h_blob_unref_on_scanout(c):
+    """a blob scanned out (a dmabuf with -display kms), then unref-ed
+    under the scanout, then a 2D frame"""
+    c.frame()
+    blob = BlobResource(c.gpu, c.rid(), 320, 200)
+    blob.draw(5)
+    blob.show(0)
+    want(c.one(req_unref(blob.rid)), 'OK_NODATA', 'unref of the shown blob')
+
+
+BLOB_CASES = [
+    ('blob without backing as the cursor (crashed QEMU: patch 0010)',
+     h_blob_cursor_no_backing),
+    ('2D set_scanout of a blob (crashed QEMU: patch 0011)',
+     h_blob_2d_scanout),
+    ('set_scanout_blob: stride, size and format refused', h_blob_bad_scanout),
+    ('blob unref-ed while scanned out', h_blob_unref_on_scanout),
+]
+
+
 def cmd_hostile(args):
-    print('1..%d' % len(CASES), flush=True)
+    cases = CASES + (BLOB_CASES if args.blob else [])
+    print('1..%d' % len(cases), flush=True)
     qt = start_qemu(args, 2)
     failed = 0
     try:
-        gpu = Gpu(qt)
+        gpu = Gpu(qt, args.blob)
         c = Case(gpu)
         c.frame()
     except (QemuDied, GpuError, DeviceBroken, Timeout) as e:
         log('setup: %s' % e)
         finish(qt)
         return 1
-    for n, (title, func) in enumerate(CASES, 1):
+    for n, (title, func) in enumerate(cases, 1):
         why = None
         note = ''
         c.notes = []
@@ -1225,8 +1295,8 @@ def cmd_hostile(args):
             why = (why or '') + ' QEMU is dead'
             print('not ok %d - %s # %s' % (n, title, why.strip()), flush=True)
             failed += 1
-            for m in range(n + 1, len(CASES) + 1):
-                print('not ok %d - %s # QEMU is dead' % (m, CASES[m - 1][0]))
+            for m in range(n + 1, len(cases) + 1):
+                print('not ok %d - %s # QEMU is dead' % (m, cases[m - 1][0]))
                 failed += 1
             break
         if why is None:
@@ -1249,6 +1319,190 @@ def cmd_hostile(args):
         log('QEMU exited with status %d' % status)
         failed += 1
     return 1 if failed else 0
+
+
+# --------------------------------------------------------------------------
+# fuzz: seeded random requests, most of them well formed enough to reach
+# the display (scanouts, flushes, cursors, blob scanouts), then a frame
+
+SIZES = [0, 1, 2, 7, 63, 64, 65, 333, 640, 1024, 1920, 4096, 16384, 65535,
+         0xffffffff]
+FORMATS = [1, 2, 3, 4, 67, 68, 121, 134, 0, 5, 99, 0xffffffff]
+SCANOUTS = [0, 0, 0, 1, 1, 2, 15, 16, 0xffffffff]
+SCRATCH = BACKING_AREA + 0x04000000     # backing of fuzzed resources
+SCRATCH_SIZE = 0x04000000
+
+
+class Fuzz:
+    def __init__(self, gpu, rng):
+        self.gpu, self.rng = gpu, rng
+        self.rids = [1]
+        self.sizes = {}                 # rid: (w, h) as created
+        self.counts = {}
+        self.oks = {}
+        self.kind = None
+
+    def submit(self, requests, queue=0):
+        types = self.gpu.submit(requests, queue)
+        self.oks[self.kind] = (self.oks.get(self.kind, 0) +
+                               types.count(RESP['OK_NODATA']))
+        return types
+
+    def pick(self, values):
+        return self.rng.choice(values)
+
+    def size(self):
+        # mostly sizes a guest would use, some that it should not
+        if self.rng.random() < 0.7:
+            return self.rng.randint(1, 1280)
+        return self.pick(SIZES)
+
+    def rid(self):
+        if self.rng.random() < 0.85 and self.rids:
+            return self.pick(self.rids)
+        return self.pick([0, 1, 999, 0xffffffff])
+
+    def entries(self, size):
+        """backing inside the scratch area, sometimes outside RAM"""
+        out = []
+        left = min(size, SCRATCH_SIZE)
+        while left > 0 and len(out) < 16:
+            n = min(left, self.rng.choice([4096, 0x10000, 0x100000]))
+            off = self.rng.randrange(0, SCRATCH_SIZE - n + 1, 4096)
+            addr = SCRATCH + off
+            if self.rng.random() < 0.03:
+                addr = self.pick([0, RAM_END, 0xfffffffffffff000])
+            out.append((addr, n))
+            left -= n
+        return out
+
+    def res_rect(self, rid):
+        """a rectangle of resource rid, mostly inside it"""
+        return self.rect(*self.sizes.get(rid, (None, None)))
+
+    def rect(self, w=None, h=None):
+        if w and h and self.rng.random() < 0.8:
+            x, y = self.rng.randint(0, w - 1), self.rng.randint(0, h - 1)
+            return (x, y, self.rng.randint(1, w - x), self.rng.randint(1, h - y))
+        return (self.size(), self.size(), self.size(), self.size())
+
+    def step(self):
+        """one request or batch; returns its name"""
+        g, r = self.gpu, self.rng
+        kind = r.choices(
+            ['create', 'blob', 'scanout', 'scanout_blob', 'transfer',
+             'flush', 'storm', 'unref', 'disable', 'cursor', 'move'],
+            [10, 6 if g.blob else 0, 12, 8 if g.blob else 0, 10,
+             12, 3, 4, 3, 4, 6])[0]
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.kind = kind
+        w, h = self.size(), self.size()
+        if kind == 'create':
+            rid = max(self.rids) + 1
+            fmt = self.pick(FORMATS) if r.random() < 0.3 else FORMAT_B8G8R8X8
+            self.sizes[rid] = (w, h)
+            self.submit([req_create(rid, w, h, fmt)])
+            self.submit([req_attach(rid, self.entries(min(w * h * 4,
+                                                       1 << 26)))])
+            self.rids.append(rid)
+        elif kind == 'blob':
+            rid = max(self.rids) + 1
+            size = min(w * h * 4, 1 << 26)
+            self.sizes[rid] = (w, h)
+            # mostly whole pages: udmabufs are made of pages
+            backing = size if r.random() < 0.1 else (size + 0xfff) & ~0xfff
+            self.submit([req_create_blob(rid, self.entries(backing), size)])
+            self.rids.append(rid)
+        elif kind == 'scanout':
+            rid = self.rid()
+            self.submit([req_set_scanout(self.pick(SCANOUTS), rid,
+                                         *self.res_rect(rid))])
+        elif kind == 'scanout_blob':
+            rid = self.rid()
+            w, h = self.sizes.get(rid, (w, h))
+            fmt = self.pick(FORMATS) if r.random() < 0.3 else FORMAT_B8G8R8X8
+            body = struct.pack('<IIIIIIIIII', *self.rect(w, h),
+                               self.pick(SCANOUTS), rid, w, h, fmt, 0)
+            body += struct.pack('<4I', self.pick([w * 4, w * 4, 0, 3,
+                                                  0xffffffff]), 0, 0, 0)
+            body += struct.pack('<4I', self.pick([0, 0, 4096, 0xffffffff]),
+                                0, 0, 0)
+            self.submit([(hdr(CMD_SET_SCANOUT_BLOB) + body, HDR_SIZE)])
+        elif kind == 'transfer':
+            rid = self.rid()
+            w, h = self.sizes.get(rid, (w, h))
+            x, y, tw, th = self.rect(w, h)
+            self.submit([req_transfer(rid, x, y, tw, th,
+                                   self.pick([0, y * w * 4 + x * 4,
+                                              0xffffffffffff]))])
+        elif kind == 'flush':
+            rid = self.rid()
+            self.submit([req_flush(rid, *self.res_rect(rid))])
+        elif kind == 'storm':
+            rid = self.rid()
+            self.submit([req_flush(rid, *self.res_rect(rid))
+                         for _ in range(r.randint(8, 30))])
+        elif kind == 'unref':
+            rid = self.rid()
+            self.submit([req_unref(rid)])
+            if rid in self.rids and len(self.rids) > 1:
+                self.rids.remove(rid)
+        elif kind == 'disable':
+            self.submit([req_set_scanout(self.pick(SCANOUTS), 0, 0, 0, 0, 0)])
+        elif kind == 'cursor':
+            self.submit([req_cursor(CMD_UPDATE_CURSOR, self.pick(SCANOUTS),
+                                 self.size(), self.size(), self.rid(),
+                                 r.randint(0, 70), r.randint(0, 70))],
+                     queue=1)
+        else:
+            self.submit([req_cursor(CMD_MOVE_CURSOR, self.pick(SCANOUTS),
+                                 self.pick([0, 100, 1023, 5000, -5 & 0xffffffff]),
+                                 r.randint(0, 800))], queue=1)
+        return kind
+
+
+def cmd_fuzz(args):
+    rng = random.Random(args.seed)
+    qt = start_qemu(args, 2, args.qmp)
+    try:
+        gpu = Gpu(qt, args.blob)
+        fz = Fuzz(gpu, rng)
+        for n in range(args.steps):
+            try:
+                fz.step()
+            except DeviceBroken as e:
+                # the device may refuse a request by breaking: start over
+                log('step %d: device broke (%s); reset' % (n, e))
+                gpu.init()
+                fz.rids = [1]
+            if qt.proc.poll() is not None:
+                raise QemuDied('QEMU died at step %d of seed %d'
+                               % (n, args.seed))
+        log('seed %d: %d steps (requests answered OK): %s'
+            % (args.seed, args.steps, ', '.join(
+                '%s %d (%d)' % (k, n, fz.oks.get(k, 0))
+                for k, n in sorted(fz.counts.items()))))
+        # afterwards the display must still show a frame right: a fresh
+        # resource (id beyond the fuzzed ones) on head 0
+        gpu.init()
+        kind = BlobResource if args.blob else Resource
+        w, h = parse_size(args.frame)
+        res = kind(gpu, 100000, w, h)
+        res.draw(args.pattern)
+        res.show(0)
+        print('DRIVER-READY', flush=True)
+        if args.hold:
+            hold()
+            if not qt.alive():
+                log('QEMU died while the frame was held')
+                finish(qt)
+                return 1
+    except (QemuDied, GpuError, DeviceBroken, Timeout) as e:
+        log('seed %d: %s' % (args.seed, e))
+        finish(qt)
+        return 1
+    status = finish(qt)
+    return 0 if status in (0, -signal.SIGTERM) else 1
 
 
 # --------------------------------------------------------------------------
@@ -1284,6 +1538,20 @@ def main():
                    help='keep QEMU until stdin closes or SIGTERM')
     p = sub.add_parser('hostile', help='bad requests, TAP output')
     common(p)
+    p.add_argument('--blob', action='store_true',
+                   help='also the blob cases (blob=true, memfd RAM)')
+    p = sub.add_parser('fuzz', help='seeded random requests, then a frame')
+    common(p)
+    p.add_argument('--seed', type=int, required=True)
+    p.add_argument('--steps', type=int, default=300)
+    p.add_argument('--blob', action='store_true',
+                   help='blob resources too (blob=true, memfd RAM)')
+    p.add_argument('--frame', default='1024x768', metavar='WxH',
+                   help='the frame shown on head 0 afterwards')
+    p.add_argument('--pattern', type=int, default=2)
+    p.add_argument('--qmp', help='also give QEMU a QMP socket here')
+    p.add_argument('--hold', action='store_true',
+                   help='keep QEMU until stdin closes or SIGTERM')
     p = sub.add_parser('stream', help='full-screen frame benchmark')
     common(p)
     p.add_argument('--size', required=True, metavar='WxH')
@@ -1301,7 +1569,7 @@ def main():
         signal.signal(signum, on_signal)
     try:
         return {'show': cmd_show, 'hostile': cmd_hostile,
-                'stream': cmd_stream}[args.command](args)
+                'stream': cmd_stream, 'fuzz': cmd_fuzz}[args.command](args)
     except QemuDied as e:
         log(str(e))
         return 1

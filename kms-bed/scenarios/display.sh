@@ -44,7 +44,12 @@
 #    key is then not sent, both Ctrl again grab it; the device removed is
 #    given up, a new one plugged in is taken and its keys sent; QEMU
 #    lives.  With input=off the device is left alone;
-# f. hostile guest requests (gpu-driver.py hostile) with -display kms;
+# f. hostile guest requests (gpu-driver.py hostile) with -display kms,
+#    then again with the blob cases (--blob);
+# u. seeded random guest requests (gpu-driver.py fuzz: scanouts of any
+#    size and format, flush storms, cursors, unrefs under scanouts, blob
+#    scanouts) on two heads: QEMU lives, and a frame shown afterwards is
+#    right on the screen;
 # g. bad options on a real card are refused with a message naming what
 #    to change, and QEMU exits 1 (no crash, no hang): an unknown
 #    connector, a mode the connector lacks, a card another DRM master
@@ -417,6 +422,35 @@ else
 fi
 uin_stop
 
+# u: seeded random requests.  fuzz NAME SEED GPU-DRIVER-FUZZ-ARGS...
+fuzz()
+{
+    local name=$1 seed=$2 log=$BED_OUT/driver-$1.log
+    shift 2
+    /usr/bin/python3 "$(dirname "$0")/../gpu-driver.py" fuzz \
+        --qemu "$BED_QEMU" --hold --seed "$seed" --steps 400 \
+        --frame "$mode" --pattern 2 --qemu-log "$BED_OUT/qemu-$name.log" \
+        --qemu-arg=-display \
+        --qemu-arg="kms,device=$card,mode=$mode,connector.0=Virtual-1,connector.1=Virtual-2" \
+        "$@" < /dev/null > "$log" 2>&1 &
+    bed_pid=$!
+    if ! bed_wait_ready "$log" '^DRIVER-READY$' 300 "gpu-driver fuzz"; then
+        bed_result FAIL "$name" "seed $seed: $(tail -n 3 "$log" | tr '\n' ' ')"
+        return
+    fi
+    pids+=("$bed_pid")
+    bed_result PASS "$name" "$(sed -n 's/^gpu-driver: seed [0-9]*: //p' "$log")"
+    sleep 1
+    bed_shot "$name" 0
+    bed_check "$name" 0 2 "$mode"
+    bed_driver_stop "${pids[0]}" || bed_result FAIL "$name-exit" \
+        "$(tail -n 2 "$log" | tr '\n' ' ')"
+    pids=()
+}
+fuzz fuzz-1 1
+fuzz fuzz-2 2
+fuzz fuzz-blob-3 3 --blob
+
 # f: hostile guest requests, on the card
 hlog=$BED_OUT/driver-hostile.log
 if /usr/bin/python3 "$(dirname "$0")/../gpu-driver.py" hostile \
@@ -426,6 +460,16 @@ if /usr/bin/python3 "$(dirname "$0")/../gpu-driver.py" hostile \
 else
     bed_result FAIL hostile "$(grep -m1 '^not ok' "$hlog" ||
                                tail -n 1 "$hlog")"
+fi
+# and with blob resources (the host has no /dev/udmabuf: only here)
+hlog=$BED_OUT/driver-hostile-blob.log
+if /usr/bin/python3 "$(dirname "$0")/../gpu-driver.py" hostile --blob \
+        --qemu "$BED_QEMU" --qemu-arg=-display \
+        --qemu-arg="kms,device=$card,mode=$mode" > "$hlog" 2>&1; then
+    bed_result PASS hostile-blob "$(grep -c '^ok ' "$hlog") cases"
+else
+    bed_result FAIL hostile-blob "$(grep -m1 '^not ok' "$hlog" ||
+                                    tail -n 1 "$hlog")"
 fi
 
 # g: refusals.  refused NAME WANT -display-OPTION: QEMU must exit 1 within
