@@ -10,6 +10,8 @@
 # out/fuzz/corpus/<device>/ (copy the small ones into fuzz/rcar-virt/ to
 # keep them); a crash leaves out/fuzz/crash-* and a FAIL line, and is to be
 # turned into a regression qtest (docs/RELIABILITY.md says how).
+# Then virtio-gpu again with -display kms, in the KMS bed (a real KMS
+# device; kms-bed/scenarios/fuzz-kms.sh): 2D and blob resources.
 # Prints PASS:/FAIL: lines with the executions run; exit status 1 on a
 # crash.
 # shellcheck source-path=SCRIPTDIR
@@ -89,4 +91,20 @@ for entry in "${devices[@]}"; do
         status=1
     fi
 done
+
+# The kms backend's guest-facing paths: virtio-gpu with -display kms on a
+# real KMS device, which only the KMS bed has (docs/KMS-BED.md); the same
+# fuzzer runs inside it, 2D and blob targets, FUZZ_TIME seconds each
+klog=$RCAR_CACHE/kms-bed/log-fuzz-kms
+say "fuzzing virtio-gpu with -display kms in the KMS bed for ${budget}s" \
+    "per target (log: $klog)"
+if bash "$RCAR_TOP/scripts/kms-bed.sh" --cpu max --timeout $((2 * budget + 900)) \
+        --log "$klog" kms-bed/scenarios/fuzz-kms.sh \
+        "$build/qemu-fuzz-aarch64" "$budget" > "$out/kms.log" 2>&1; then
+    sed -n 's,^\(PASS\|SKIP\): kms-bed/fuzz-kms/,\1: fuzz/,p' "$out/kms.log"
+else
+    grep -E '^(PASS|FAIL|SKIP): ' "$out/kms.log" | sed 's,kms-bed/fuzz-kms/,fuzz/,'
+    echo "FAIL: fuzz/kms (see $out/kms.log and $klog)"
+    status=1
+fi
 exit "$status"

@@ -35,6 +35,8 @@ usage: ${0##*/} [--outputs N] [--log DIR] [--timeout SECS] SCENARIO [ARGS...]
   --log DIR       where the console log, screendumps and results go
                   (default \$RCAR_CACHE/kms-bed/log-<scenario>)
   --timeout SECS  kill the bed after SECS (default 300)
+  --cpu MODEL     the bed's CPU model (default: TCG's qemu64; "max" has
+                  AVX2, which host binaries built for this CPU may use)
 EOF
     exit 1
 }
@@ -42,15 +44,17 @@ EOF
 outputs=2
 timeout_s=300
 log=""
+cpu=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
     -h|--help) usage ;;
-    --outputs|--log|--timeout)
+    --outputs|--log|--timeout|--cpu)
         [ "$#" -ge 2 ] || die "$1 needs a value; see ${0##*/} --help"
         case "$1" in
         --outputs) outputs=$2 ;;
         --log) log=$2 ;;
         --timeout) timeout_s=$2 ;;
+        --cpu) cpu=$2 ;;
         esac
         shift 2
         ;;
@@ -137,6 +141,8 @@ esac
 rm -rf "$log/repo"
 mkdir -p "$log/repo"
 cp -r "$RCAR_TOP/kms-bed" "$log/repo/"
+# the fuzzing seeds too (fuzz-kms.sh): a few kilobytes
+cp -r "$RCAR_TOP/fuzz" "$log/repo/"
 rm -rf "$log/tools"
 mkdir -p "$log/tools"
 for tool in "${bed_tools[@]}"; do
@@ -197,7 +203,8 @@ for ((i = 2; i <= outputs; i++)); do
     append+=" video=Virtual-$i:1024x768e"
 done
 ro=security_model=none,readonly=on,multidevs=remap
-args=(-accel tcg -m 1G -smp 1 -nodefaults -vga none -display none
+args=(-accel tcg ${cpu:+-cpu "$cpu"} -m 1G -smp 1 -nodefaults -vga none
+      -display none
       -no-reboot -kernel "$assets/vmlinuz" -initrd "$assets/initrd.gz"
       -append "$append"
       -chardev "file,id=con,path=$log/console.log" -serial chardev:con
