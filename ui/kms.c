@@ -799,6 +799,8 @@ static bool kms_head_up(KmsHead *h, Error **errp)
     }
     /* a pointer a former master left on the CRTC is not ours */
     drmModeSetCursor(card->fd, h->crtc_id, 0, 0, 0);
+    /* a new mode or card may take the guest's buffers: try again */
+    h->import_refused = false;
     h->front = 0;
     h->up = true;
     h->unplugged = false;
@@ -1206,16 +1208,30 @@ static bool kms_input_wanted(const char *path, bool *keyboard)
     return *keyboard || pointer;
 }
 
-/* Does an input-linux object the user made read @path already? */
+/* Does an input-linux object (the user's) read the device @opaque? */
 static int kms_input_is_users(Object *obj, void *opaque)
 {
     g_autofree char *evdev = NULL;
+    struct stat st;
 
     if (!object_dynamic_cast(obj, "input-linux")) {
         return 0;
     }
     evdev = object_property_get_str(obj, "evdev", NULL);
-    return evdev && !strcmp(evdev, opaque);
+    /* by device number: /dev/input/by-id/... names the same device */
+    return evdev && !stat(evdev, &st) && S_ISCHR(st.st_mode) &&
+           st.st_rdev == *(dev_t *)opaque;
+}
+
+/* A table entry goes: its object too, unless someone deleted it already */
+static void kms_input_drop(gpointer data)
+{
+    Object *obj = data;
+
+    if (obj->parent) {
+        object_unparent(obj);
+    }
+    object_unref(obj);
 }
 
 /*
@@ -1229,10 +1245,22 @@ static void kms_input_add(const char *path)
     Error *err = NULL;
     bool keyboard;
     Object *obj;
+    struct stat st;
 
-    if (!kms_inputs || g_hash_table_lookup(kms_inputs, path) ||
+    if (!kms_inputs || kms_vt_away) {
+        return;
+    }
+    obj = g_hash_table_lookup(kms_inputs, path);
+    if (obj && obj->parent) {
+        return;
+    }
+    if (obj) {
+        /* deleted with object-del: taken again */
+        g_hash_table_remove(kms_inputs, path);
+    }
+    if (stat(path, &st) || !S_ISCHR(st.st_mode) ||
         object_child_foreach(object_get_objects_root(), kms_input_is_users,
-                             (void *)path) ||
+                             &st.st_rdev) ||
         !kms_input_wanted(path, &keyboard)) {
         return;
     }
@@ -1251,33 +1279,24 @@ static void kms_input_add(const char *path)
         return;
     }
     trace_kms_input(path, keyboard, true);
-    /* the objects root holds it; the table only finds it */
-    g_hash_table_insert(kms_inputs, g_strdup(path), obj);
+    /* the table keeps a reference: object-del may delete it any time */
+    g_hash_table_insert(kms_inputs, g_strdup(path), object_ref(obj));
 }
 
 static void kms_input_remove(const char *path)
 {
-    Object *obj = kms_inputs ? g_hash_table_lookup(kms_inputs, path) : NULL;
-
-    if (obj) {
+    if (kms_inputs && g_hash_table_contains(kms_inputs, path)) {
         trace_kms_input(path, false, false);
         g_hash_table_remove(kms_inputs, path);
-        object_unparent(obj);
     }
 }
 
-/* input=on: the keyboards and pointers there are now (uevents: later) */
-static void kms_input_open(void)
+/* Take the keyboards and pointers there are now (uevents bring the rest) */
+static void kms_input_scan(void)
 {
-    g_autoptr(GDir) dir = NULL;
+    g_autoptr(GDir) dir = g_dir_open("/dev/input", 0, NULL);
     const char *name;
 
-    if (kms_opts->has_input && !kms_opts->input) {
-        return;
-    }
-    kms_inputs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       NULL);
-    dir = g_dir_open("/dev/input", 0, NULL);
     while (dir && (name = g_dir_read_name(dir))) {
         if (g_str_has_prefix(name, "event")) {
             g_autofree char *path = g_strconcat("/dev/input/", name, NULL);
@@ -1285,6 +1304,17 @@ static void kms_input_open(void)
             kms_input_add(path);
         }
     }
+}
+
+/* input=on */
+static void kms_input_open(void)
+{
+    if (kms_opts->has_input && !kms_opts->input) {
+        return;
+    }
+    kms_inputs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       kms_input_drop);
+    kms_input_scan();
 }
 
 /*
@@ -1303,6 +1333,14 @@ static void kms_uevent_read(void *opaque)
     bool remove = false;
     const char *devname = NULL;
 
+    if (n < 0 && errno == ENOBUFS) {
+        /* events were lost: look at everything again */
+        kms_hotplug();
+        if (kms_inputs) {
+            kms_input_scan();
+        }
+        return;
+    }
     if (n <= 0) {
         return;
     }
@@ -1526,11 +1564,16 @@ static bool kms_head_import(KmsHead *h, Error **errp)
     return true;
 }
 
+/* The pointer cannot be shown: say so once, and take the old one off */
 static void kms_head_cursor_failed(KmsHead *h, const char *why)
 {
     if (!h->cursor_said) {
         warn_report("%s: cannot show the guest's pointer: %s", h->name, why);
         h->cursor_said = true;
+    }
+    if (h->cursor_on_crtc) {
+        drmModeSetCursor(h->card->fd, h->crtc_id, 0, 0, 0);
+        h->cursor_on_crtc = false;
     }
 }
 
@@ -1973,7 +2016,10 @@ static const DisplayChangeListenerOps kms_ops = {
 static bool kms_gl_is_compatible_dcl(DisplayGLCtx *ctx,
                                      DisplayChangeListener *dcl)
 {
-    /* 2D listeners (e.g. -vnc) still see the console's surface */
+    /*
+     * 2D listeners (e.g. -vnc) are let in: they see the console's
+     * surface, which a blob scanout leaves blank (documented).
+     */
     return dcl->ops == &kms_ops || !dcl->ops->dpy_gl_update;
 }
 
@@ -2036,6 +2082,10 @@ static void kms_vt_leave(void)
         }
     }
     kms_vt_away = true;
+    /* and the keyboards and pointers, for whoever uses that VT */
+    if (kms_inputs) {
+        g_hash_table_remove_all(kms_inputs);
+    }
     if (ioctl(kms_vt_fd, VT_RELDISP, 1)) {
         warn_report("-display kms: the kernel refused the VT switch: %s",
                     strerror(errno));
@@ -2049,6 +2099,9 @@ static void kms_vt_enter(void)
     ioctl(kms_vt_fd, VT_RELDISP, VT_ACKACQ);
     kms_vt_away = false;
     info_report("-display kms: back on this VT");
+    if (kms_inputs) {
+        kms_input_scan();
+    }
     for (guint i = 0; i < kms_cards->len; i++) {
         KmsCard *card = g_ptr_array_index(kms_cards, i);
 
@@ -2066,30 +2119,39 @@ static void kms_vt_enter(void)
 
 static void kms_vt_read(void *opaque)
 {
+    bool done = false;
+
     event_notifier_test_and_clear(&kms_vt_event);
-    /* in the order a switch away and back would ask */
-    if (kms_vt_release_asked) {
-        kms_vt_release_asked = 0;
-        if (!kms_vt_away) {
+    /*
+     * Both may be asked before we get here (switched back and away again):
+     * answer them in the order our state allows, so that none is lost.
+     */
+    while (!done) {
+        done = true;
+        if (kms_vt_release_asked && !kms_vt_away) {
+            kms_vt_release_asked = 0;
             kms_vt_leave();
+            done = false;
         }
-    }
-    if (kms_vt_acquire_asked) {
-        kms_vt_acquire_asked = 0;
-        if (kms_vt_away) {
+        if (kms_vt_acquire_asked && kms_vt_away) {
+            kms_vt_acquire_asked = 0;
             kms_vt_enter();
+            done = false;
         }
     }
 }
 
 static void kms_vt_signal(int sig)
 {
+    int saved_errno = errno;
+
     if (sig == KMS_VT_RELSIG) {
         kms_vt_release_asked = 1;
     } else {
         kms_vt_acquire_asked = 1;
     }
     event_notifier_set(&kms_vt_event);
+    errno = saved_errno;
 }
 
 /* Give the VT back to the kernel's console */
