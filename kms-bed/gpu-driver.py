@@ -1224,6 +1224,19 @@ def h_blob_2d_scanout(c):
     want(c.one(req_unref(blob.rid)), 'OK_NODATA', 'unref of the blob')
 
 
+def h_blob_after_2d(c):
+    """2D set_scanout, set_scanout_blob of another size on the same head,
+    then 2D set_scanout again: the console freed the 2D surface when the
+    dmabuf took over, and virtio-gpu read it (use after free, patch
+    0013; needs a display that takes dmabufs, as -display kms)"""
+    c.frame(64, 48)
+    blob = BlobResource(c.gpu, c.rid(), 320, 200)
+    blob.draw(5)
+    blob.show(0)
+    c.frame(64, 48)
+    want(c.one(req_unref(blob.rid)), 'OK_NODATA', 'unref of the blob')
+
+
 def h_blob_bad_scanout(c):
     """set_scanout_blob with a stride too small, a rectangle beyond the
     blob, an unknown format"""
@@ -1256,6 +1269,8 @@ BLOB_CASES = [
      h_blob_cursor_no_backing),
     ('2D set_scanout of a blob (crashed QEMU: patch 0011)',
      h_blob_2d_scanout),
+    ('2D, blob, 2D scanouts on one head (crashed QEMU: patch 0013)',
+     h_blob_after_2d),
     ('set_scanout_blob: stride, size and format refused', h_blob_bad_scanout),
     ('blob unref-ed while scanned out', h_blob_unref_on_scanout),
 ]
